@@ -1,0 +1,39 @@
+"""One entry point per analysis for the adapters: open the store, run, close.
+
+Adapters (CLI, API, web) call these and nothing lower, so every surface runs the same
+filters, measures and suppression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from claimscope.analysis.query import TopQuery
+from claimscope.analysis.result import TopResult
+from claimscope.analysis.top import rank_code_shares
+from claimscope.store.connection import Connection
+
+
+@contextmanager
+def open_store(store_root: Path, engine: str = "duckdb") -> Iterator[Connection]:
+    """A connection to the store that is closed however the block ends."""
+    connection = Connection(store_root, engine)
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> TopResult:
+    """Rank code shares over the store for ``query`` (``claimscope top``).
+
+    >>> # run_top(Path("claimscope-store"), TopQuery(build_filters("pmr")))
+    """
+    filters = query.filters
+    with open_store(store_root, engine) as connection:
+        lines = connection.lines(
+            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
+        )
+        return rank_code_shares(lines, query)

@@ -1,0 +1,116 @@
+"""The claimscope commands. Each parses options, calls one core function, prints the result."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from claimscope.analysis.query import (
+    MEASURES,
+    PrivacyPolicy,
+    TopQuery,
+    build_filters,
+)
+from claimscope.analysis.run import run_top
+from claimscope.cli.app import (
+    EngineOption,
+    StoreOption,
+    app,
+    console,
+    fail,
+    run_safely,
+    store_root,
+)
+from claimscope.cli.render import OUTPUT_FORMATS, print_top
+
+CodesOption = Annotated[
+    str,
+    typer.Option(
+        "--codes",
+        help="Code set name (pmr), range (97010-97799), list (97110,97530) or a mix.",
+    ),
+]
+FromOption = Annotated[
+    str | None, typer.Option("--from", help="First month or year (2023-01 or 2023).")
+]
+ToOption = Annotated[
+    str | None, typer.Option("--to", help="Last month or year (2023-09 or 2023).")
+]
+ListOption = Annotated[list[str] | None, typer.Option(help="Repeat or comma-separate.")]
+MeasureOption = Annotated[
+    str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")
+]
+FormatOption = Annotated[
+    str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.")
+]
+MinCellOption = Annotated[
+    int,
+    typer.Option(
+        "--min-cell-size",
+        help="Suppress cells built from fewer patients than this (CMS rule: 11).",
+    ),
+]
+AllowSmallOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-small-cells",
+        help="Permit --min-cell-size below 11 (internal quality work on a store you control).",
+    ),
+]
+
+
+def check_format(fmt: str) -> str:
+    if fmt not in OUTPUT_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    return fmt
+
+
+@app.command()
+def top(
+    codes: CodesOption = "pmr",
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    specialty: Annotated[list[str] | None, typer.Option(help="Specialty slug(s).")] = None,
+    payer_type: Annotated[
+        list[str] | None, typer.Option("--payer-type", help="medicare, medicare_advantage, ...")
+    ] = None,
+    state: Annotated[list[str] | None, typer.Option(help="Two-letter state(s).")] = None,
+    pos: Annotated[
+        list[str] | None, typer.Option("--pos", help="Place-of-service code(s).")
+    ] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Source label(s) in the store.")] = None,
+    status: Annotated[str, typer.Option(help="Line status: all, paid or denied.")] = "all",
+    measure: MeasureOption = "services",
+    limit: Annotated[int, typer.Option(help="Number of ranks to show.")] = 15,
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """Rank procedure codes by their share of a code family (e.g. --codes pmr)."""
+    check_format(fmt)
+
+    def action() -> None:
+        filters = build_filters(
+            codes,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        query = TopQuery(
+            filters=filters,
+            measure=measure,
+            limit=limit,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+        )
+        result = run_top(store_root(store), query, engine=engine)
+        print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
+
+    run_safely(action)
