@@ -16,14 +16,9 @@ from typing import Any, Final
 import ibis
 import ibis.expr.types as ir
 
+from claimscope.store.layout import Store, StoreError
+
 ENGINES: Final = ("duckdb", "pyspark")
-LINES_DIR: Final = "lines"
-PARQUET_GLOB: Final = "*/*/*.parquet"
-
-
-class StoreError(Exception):
-    """The store cannot answer: missing, empty, or asked for an unknown engine."""
-
 
 @dataclass(frozen=True)
 class LinesSelection:
@@ -45,7 +40,7 @@ def select_files(
     Files live under the month their rows start in. A row is only counted when its whole
     period lies inside the range, so pruning directories on the start month loses nothing.
     """
-    lines_root = store_root / LINES_DIR
+    lines_root = Store(store_root).lines_dir
     if not lines_root.is_dir():
         raise StoreError(
             f"no claim lines in store {store_root}: load some with `claimscope ingest PATH`"
@@ -120,8 +115,7 @@ class Connection:
         if self.engine == "duckdb":
             return self.backend.read_parquet([str(f) for f in files], hive_partitioning=False)
         # Spark reads one path (globs allowed); row filters prune by Parquet statistics.
-        glob = str(self.store_root / LINES_DIR / PARQUET_GLOB)
-        table: ir.Table = self.backend.read_parquet(glob)
+        table: ir.Table = self.backend.read_parquet(Store(self.store_root).lines_glob)
         return table
 
     def close(self) -> None:

@@ -1,0 +1,148 @@
+"""`claimscope top` against hand-written DuckDB SQL over the same Parquet files.
+
+    .venv/bin/python benchmarks/bench_top.py --lines 20000000
+
+Generates (once, seeded) synthetic claims, ingests them into a store under --workdir, then
+runs both variants in child processes of this command, alternating, and prints median
+seconds, the ratio ours/SQL and each child's peak RSS. Both variants answer the same
+question: 97010-97799 services and distinct patients per code plus totals, Jan-Sep 2023,
+voided claims excluded, reading only the month directories of the period.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PERIOD_GLOB = "lines/*/2023-0[1-9]/*.parquet"
+BASELINE_SQL = """
+WITH f AS (
+  SELECT hcpcs_code, units, patient_key FROM read_parquet('{glob}')
+  WHERE hcpcs_code BETWEEN '97010' AND '97799'
+    AND (claim_frequency IS NULL OR claim_frequency <> '8')
+    AND service_month >= DATE '2023-01-01' AND period_end_month <= DATE '2023-09-01')
+SELECT hcpcs_code, sum(units) AS services, count(DISTINCT patient_key) AS patients
+FROM f GROUP BY 1 ORDER BY 2 DESC
+"""
+TOTAL_SQL = """
+SELECT sum(units), count(DISTINCT patient_key) FROM read_parquet('{glob}')
+WHERE hcpcs_code BETWEEN '97010' AND '97799'
+  AND (claim_frequency IS NULL OR claim_frequency <> '8')
+  AND service_month >= DATE '2023-01-01' AND period_end_month <= DATE '2023-09-01'
+"""
+
+
+def prepare(workdir: Path, lines: int, seed: int) -> Path:
+    """Synthetic claims ingested into ``workdir/store``; reused when size and seed match."""
+    from claimscope.ingest.pipeline import ingest_paths
+    from claimscope.store.layout import Store
+    from claimscope.synth import write_synthetic
+
+    stamp = workdir / "bench.json"
+    wanted = {"lines": lines, "seed": seed}
+    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
+        return workdir / "store"
+    workdir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    write_synthetic(workdir / "synthetic", lines, seed)
+    print(f"generated {lines:,} lines in {time.perf_counter() - started:.1f}s", flush=True)
+    started = time.perf_counter()
+    report = ingest_paths(
+        [workdir / "synthetic"], Store.open(workdir / "store"), source="synthetic", replace=True
+    )
+    elapsed = time.perf_counter() - started
+    print(
+        f"ingested {report.loaded:,} lines in {elapsed:.1f}s ({report.loaded / elapsed:,.0f} lines/s)"
+    )
+    stamp.write_text(json.dumps(wanted))
+    return workdir / "store"
+
+
+def run_ours(store: Path) -> float:
+    from claimscope.analysis.query import TopQuery, build_filters
+    from claimscope.analysis.run import run_top
+
+    query = TopQuery(build_filters("97010-97799", period_from="2023-01", period_to="2023-09"))
+    started = time.perf_counter()
+    result = run_top(store, query)
+    elapsed = time.perf_counter() - started
+    assert result.rows, "no rows"
+    return elapsed
+
+
+def run_sql(store: Path) -> float:
+    import duckdb
+
+    glob = str(store / PERIOD_GLOB)
+    started = time.perf_counter()
+    con = duckdb.connect()
+    rows = con.execute(BASELINE_SQL.format(glob=glob)).fetchall()
+    con.execute(TOTAL_SQL.format(glob=glob)).fetchall()
+    con.close()
+    elapsed = time.perf_counter() - started
+    assert rows, "no rows"
+    return elapsed
+
+
+def child(variant: str, store: Path, repeats: int) -> None:
+    runner = run_ours if variant == "ours" else run_sql
+    runner(store)  # warm the OS page cache and imports
+    times = [runner(store) for _ in range(repeats)]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"times": times, "peak_rss_mb": peak_mb}))
+
+
+def measure(variant: str, store: Path, repeats: int) -> dict[str, float]:
+    out = subprocess.run(
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            variant,
+            "--store",
+            str(store),
+            "--repeats",
+            str(repeats),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    return {"median_s": statistics.median(data["times"]), "peak_rss_mb": data["peak_rss_mb"]}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--lines", type=int, default=20_000_000)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workdir", type=Path, default=Path("bench-data/top"))
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--child", choices=("ours", "sql"))
+    parser.add_argument("--store", type=Path)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.store, args.repeats)
+        return
+    store = prepare(args.workdir, args.lines, args.seed)
+    ours = measure("ours", store, args.repeats)
+    sql = measure("sql", store, args.repeats)
+    print(
+        f"claimscope top (Ibis/DuckDB): {ours['median_s']:.3f}s median, peak RSS {ours['peak_rss_mb']:.0f} MB"
+    )
+    print(
+        f"hand-written DuckDB SQL:      {sql['median_s']:.3f}s median, peak RSS {sql['peak_rss_mb']:.0f} MB"
+    )
+    print(f"ratio ours/SQL: {ours['median_s'] / sql['median_s']:.2f}x (target <= 1.5x)")
+
+
+if __name__ == "__main__":
+    main()

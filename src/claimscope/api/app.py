@@ -1,0 +1,81 @@
+"""The JSON API: each route parses its query string, calls one core function, returns JSON.
+
+The payloads are the same contracts as the CLI's ``--format json``; suppression happens in
+the analysis layer, so no route can return what the CLI would not.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, Query, Request
+from fastapi.responses import JSONResponse
+
+from claimscope import __version__
+from claimscope.analysis.query import PrivacyPolicy, QueryError, TopQuery, build_filters
+from claimscope.analysis.run import run_top
+from claimscope.ingest.base import IngestError
+from claimscope.store.connection import StoreError
+
+USER_ERRORS = (QueryError, StoreError, IngestError, ValueError, KeyError)
+
+ListParam = Annotated[list[str] | None, Query()]
+
+
+def create_app(store_root: Path | None = None, engine: str = "duckdb") -> FastAPI:
+    """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
+    root = store_root or Path(os.environ.get("CLAIMSCOPE_STORE") or "./claimscope-store")
+    app = FastAPI(title="claimscope", version=__version__)
+
+    @app.exception_handler(QueryError)
+    @app.exception_handler(StoreError)
+    @app.exception_handler(IngestError)
+    @app.exception_handler(ValueError)
+    @app.exception_handler(KeyError)
+    async def user_error(_: Request, exc: Exception) -> JSONResponse:
+        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
+        return JSONResponse(status_code=400, content={"error": message})
+
+    @app.get("/api/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "version": __version__}
+
+    @app.get("/api/top")
+    def top(
+        codes: str = "pmr",
+        period_from: Annotated[str | None, Query(alias="from")] = None,
+        period_to: Annotated[str | None, Query(alias="to")] = None,
+        specialty: ListParam = None,
+        payer_type: ListParam = None,
+        state: ListParam = None,
+        pos: ListParam = None,
+        source: ListParam = None,
+        status: str = "all",
+        measure: str = "services",
+        limit: int = 15,
+        min_cell_size: int = 11,
+        allow_small_cells: bool = False,
+    ) -> dict[str, Any]:
+        """Ranked code shares; the same contract as ``claimscope top --format json``."""
+        filters = build_filters(
+            codes,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        query = TopQuery(
+            filters=filters,
+            measure=measure,
+            limit=limit,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+        )
+        return run_top(root, query, engine=engine).to_dict()
+
+    return app
