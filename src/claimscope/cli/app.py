@@ -48,7 +48,7 @@ class State:
 def _global(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
 ) -> None:
-    """claimscope: which procedure codes dominate a family of care, for whom, and how that changes."""
+    """claimscope: which procedure codes dominate a family of care, and for whom."""
     State.debug = debug
 
 

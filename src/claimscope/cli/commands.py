@@ -34,13 +34,9 @@ CodesOption = Annotated[
 FromOption = Annotated[
     str | None, typer.Option("--from", help="First month or year (2023-01 or 2023).")
 ]
-ToOption = Annotated[
-    str | None, typer.Option("--to", help="Last month or year (2023-09 or 2023).")
-]
+ToOption = Annotated[str | None, typer.Option("--to", help="Last month or year (2023-09 or 2023).")]
 ListOption = Annotated[list[str] | None, typer.Option(help="Repeat or comma-separate.")]
-MeasureOption = Annotated[
-    str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")
-]
+MeasureOption = Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")]
 FormatOption = Annotated[
     str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.")
 ]
@@ -114,3 +110,34 @@ def top(
         print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
 
     run_safely(action)
+
+
+@app.command()
+def sources(
+    fmt: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+    store: StoreOption = None,
+) -> None:
+    """List the sources loaded in the store, with row counts and months covered."""
+    from claimscope.cli.render import sources_table, to_json
+    from claimscope.store.catalog import summarise_store
+
+    summaries = run_safely(lambda: summarise_store(store_root(store)))
+    if fmt == "json":
+        console.out(to_json({"sources": [s.to_dict() for s in summaries]}), highlight=False)
+    else:
+        console.print(sources_table([s.to_dict() for s in summaries]))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """Serve the JSON API (and explorer) over the store."""
+    import uvicorn
+
+    from claimscope.api import create_app
+
+    uvicorn.run(create_app(store_root(store), engine=engine), host=host, port=port)

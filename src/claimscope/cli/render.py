@@ -108,8 +108,14 @@ def rows_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def top_csv(result: TopResult) -> str:
     """One row per code; suppressed rows have empty rank/value/share and suppressed=true."""
     rows = [
-        [r.rank or "", r.code, r.name or "", "" if r.value is None else r.value,
-         "" if r.share is None else r.share, "true" if r.suppressed else "false"]
+        [
+            r.rank or "",
+            r.code,
+            r.name or "",
+            "" if r.value is None else r.value,
+            "" if r.share is None else r.share,
+            "true" if r.suppressed else "false",
+        ]
         for r in result.rows
     ]
     return rows_csv((*HEADERS, "suppressed"), rows)
@@ -125,3 +131,24 @@ def print_top(console: Console, result: TopResult, fmt: str, title: str | None =
         console.out(top_markdown(result), highlight=False)
     else:
         console.print(top_table(result, title=title))
+
+
+def sources_table(sources: Sequence[dict[str, Any]]) -> Table:
+    """The store's sources: formats, files, rows read/loaded/quarantined, months."""
+    table = Table(title="Sources in the store", title_justify="left")
+    for header in ("Source", "Formats", "Files", "Read", "Loaded", "Quarantined", "Months"):
+        table.add_column(
+            header, justify="left" if header in ("Source", "Formats", "Months") else "right"
+        )
+    for s in sources:
+        months = f"{s['first_month']} .. {s['last_month']}" if s["first_month"] else "-"
+        table.add_row(
+            s["name"],
+            ", ".join(s["formats"]),
+            f"{s['files']:,}",
+            f"{s['read']:,}",
+            f"{s['loaded']:,}",
+            f"{s['quarantined']:,}",
+            months,
+        )
+    return table

@@ -1,0 +1,53 @@
+"""What a store holds, per source, from its ledger (no scan of the claim lines)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from claimscope.store.layout import Store, StoreError
+from claimscope.store.ledger import Ledger
+
+
+@dataclass
+class SourceSummary:
+    """One source label: its formats, files, row counts and months covered."""
+
+    name: str
+    formats: set[str] = field(default_factory=set)
+    files: int = 0
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    months: set[str] = field(default_factory=set)
+
+    def to_dict(self) -> dict[str, Any]:
+        months = sorted(self.months)
+        return {
+            "name": self.name,
+            "formats": sorted(self.formats),
+            "files": self.files,
+            "read": self.read,
+            "loaded": self.loaded,
+            "quarantined": self.quarantined,
+            "first_month": months[0] if months else None,
+            "last_month": months[-1] if months else None,
+        }
+
+
+def summarise_store(root: Path) -> list[SourceSummary]:
+    """Sources in the store at ``root``, by name, from the ingest ledger."""
+    store = Store(root)
+    if not store.lines_dir.is_dir():
+        raise StoreError(f"no claimscope store at {root}: load data with `claimscope ingest PATH`")
+    summaries: dict[str, SourceSummary] = {}
+    for entry in Ledger(store.ledger_path).entries():
+        summary = summaries.setdefault(entry.source, SourceSummary(entry.source))
+        summary.formats.add(entry.format)
+        summary.files += 1
+        summary.read += entry.read
+        summary.loaded += entry.loaded
+        summary.quarantined += entry.quarantined
+        summary.months.update(entry.months)
+    return [summaries[name] for name in sorted(summaries)]
