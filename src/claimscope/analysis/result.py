@@ -27,7 +27,7 @@ class CodeRow:
             "rank": self.rank,
             "code": self.code,
             "name": self.name,
-            "value": _plain_number(self.value),
+            "value": plain_number(self.value),
             "share": self.share,
         }
         if self.suppressed:
@@ -76,7 +76,7 @@ class TopResult:
         out: dict[str, Any] = {
             "query": self.query,
             "measure": self.measure,
-            "total": _plain_number(self.total),
+            "total": plain_number(self.total),
             "rows": [row.to_dict() for row in self.rows],
             "data": self.coverage.to_dict(),
         }
@@ -89,7 +89,7 @@ class TopResult:
         return out
 
 
-def _plain_number(value: float | None) -> float | int | None:
+def plain_number(value: float | None) -> float | int | None:
     """Whole numbers as ints (services, counts); money keeps cents."""
     if value is None:
         return None

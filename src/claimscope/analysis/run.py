@@ -13,6 +13,7 @@ from pathlib import Path
 from claimscope.analysis.query import TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
+from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.store.connection import Connection
 
 
@@ -37,3 +38,13 @@ def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> Top
             sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
         )
         return rank_code_shares(lines, query)
+
+
+def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") -> TrendResult:
+    """Shares of the leading codes per period over the store (``claimscope trend``)."""
+    filters = query.filters
+    with open_store(store_root, engine) as connection:
+        lines = connection.lines(
+            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
+        )
+        return code_share_trend(lines, query)

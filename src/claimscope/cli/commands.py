@@ -56,6 +56,16 @@ AllowSmallOption = Annotated[
 ]
 
 
+SpecialtyOption = Annotated[list[str] | None, typer.Option(help="Specialty slug(s).")]
+PayerOption = Annotated[
+    list[str] | None, typer.Option("--payer-type", help="medicare, medicare_advantage, ...")
+]
+StateOption = Annotated[list[str] | None, typer.Option(help="Two-letter state(s).")]
+PosOption = Annotated[list[str] | None, typer.Option("--pos", help="Place-of-service code(s).")]
+SourceOption = Annotated[list[str] | None, typer.Option(help="Source label(s) in the store.")]
+StatusOption = Annotated[str, typer.Option(help="Line status: all, paid or denied.")]
+
+
 def check_format(fmt: str) -> str:
     if fmt not in OUTPUT_FORMATS:
         fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
@@ -67,16 +77,12 @@ def top(
     codes: CodesOption = "pmr",
     period_from: FromOption = None,
     period_to: ToOption = None,
-    specialty: Annotated[list[str] | None, typer.Option(help="Specialty slug(s).")] = None,
-    payer_type: Annotated[
-        list[str] | None, typer.Option("--payer-type", help="medicare, medicare_advantage, ...")
-    ] = None,
-    state: Annotated[list[str] | None, typer.Option(help="Two-letter state(s).")] = None,
-    pos: Annotated[
-        list[str] | None, typer.Option("--pos", help="Place-of-service code(s).")
-    ] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Source label(s) in the store.")] = None,
-    status: Annotated[str, typer.Option(help="Line status: all, paid or denied.")] = "all",
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
     measure: MeasureOption = "services",
     limit: Annotated[int, typer.Option(help="Number of ranks to show.")] = 15,
     fmt: FormatOption = "table",
@@ -141,3 +147,54 @@ def serve(
     from claimscope.api import create_app
 
     uvicorn.run(create_app(store_root(store), engine=engine), host=host, port=port)
+
+
+@app.command()
+def trend(
+    codes: CodesOption = "pmr",
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    grain: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
+    measure: MeasureOption = "services",
+    limit: Annotated[int, typer.Option(help="Number of leading codes to follow.")] = 5,
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """How the leading codes' shares change by month, quarter or year."""
+    from claimscope.analysis.run import run_trend
+    from claimscope.analysis.trend import TrendQuery
+    from claimscope.cli.render_trend import print_trend
+
+    check_format(fmt)
+
+    def action() -> None:
+        filters = build_filters(
+            codes,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        query = TrendQuery(
+            filters=filters,
+            measure=measure,
+            grain=grain,
+            codes_limit=limit,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+        )
+        print_trend(console, run_trend(store_root(store), query, engine=engine), fmt)
+
+    run_safely(action)

@@ -1,0 +1,101 @@
+"""Formatting a trend: a compact table with sparklines for people, the full grid for programs."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from rich.console import Console
+from rich.table import Table
+
+from claimscope.analysis.trend import TrendResult
+from claimscope.cli.render import format_share, rows_csv, to_json
+
+SPARKS: Final = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(shares: list[float | None]) -> str:
+    """Shares as a one-line chart; suppressed periods as a gap."""
+    shown = [s for s in shares if s is not None]
+    if not shown:
+        return ""
+    low, high = min(shown), max(shown)
+    span = (high - low) or 1.0
+    return "".join(
+        " " if s is None else SPARKS[int((s - low) / span * (len(SPARKS) - 1))] for s in shares
+    )
+
+
+def _pp(value: float | None) -> str:
+    return "-" if value is None else f"{value:+.1f} pp"
+
+
+def trend_table(result: TrendResult) -> Table:
+    first, last = (result.periods[0], result.periods[-1]) if result.periods else ("", "")
+    table = Table(
+        title=f"Share of {result.measure} by {result.query['grain']}, {first} to {last}",
+        title_justify="left",
+        caption="pp = percentage points; slope from a least-squares line through shown periods",
+    )
+    for header, justify in (
+        ("Code", "left"),
+        ("Name", "left"),
+        (first, "right"),
+        (last, "right"),
+        ("Change", "right"),
+        ("Slope/yr", "right"),
+        ("Trend", "left"),
+    ):
+        table.add_column(header, justify=justify)  # type: ignore[arg-type]
+    for s in result.series:
+        table.add_row(
+            s.code,
+            s.name or "",
+            format_share(s.shares[0]) if s.shares else "-",
+            format_share(s.shares[-1]) if s.shares else "-",
+            _pp(s.change_pp),
+            _pp(s.slope_pp_per_year),
+            sparkline(s.shares),
+        )
+    return table
+
+
+def trend_csv(result: TrendResult) -> str:
+    rows = []
+    for s in result.series:
+        for period, value, share, hidden in zip(
+            result.periods, s.values, s.shares, s.suppressed, strict=True
+        ):
+            rows.append(
+                [
+                    s.code,
+                    s.name or "",
+                    period,
+                    "" if value is None else value,
+                    "" if share is None else share,
+                    "true" if hidden else "false",
+                ]
+            )
+    return rows_csv(("code", "name", "period", "value", "share", "suppressed"), rows)
+
+
+def trend_markdown(result: TrendResult) -> str:
+    header = "| code | name | " + " | ".join(result.periods) + " |"
+    lines = [header, "|---|---|" + "---:|" * len(result.periods)]
+    for s in result.series:
+        cells = [
+            format_share(v) if not h else "suppressed"
+            for v, h in zip(s.shares, s.suppressed, strict=True)
+        ]
+        lines.append(f"| {s.code} | {s.name or ''} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
+    if fmt == "json":
+        console.out(to_json(result.to_dict()), highlight=False)
+    elif fmt == "csv":
+        console.out(trend_csv(result), end="", highlight=False)
+    elif fmt == "markdown":
+        console.out(trend_markdown(result), highlight=False)
+    else:
+        console.print(trend_table(result))
