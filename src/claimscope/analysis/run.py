@@ -10,7 +10,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from claimscope.analysis.query import TopQuery
+from claimscope.analysis.drilldown import DrilldownResult, explore_code
+from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
@@ -48,3 +49,20 @@ def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") ->
             sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
         )
         return code_share_trend(lines, query)
+
+
+def run_explore(
+    store_root: Path,
+    code: str,
+    filters: Filters,
+    *,
+    measure: str = "services",
+    privacy: PrivacyPolicy | None = None,
+    engine: str = "duckdb",
+) -> DrilldownResult:
+    """Breakdowns of one code over the store (``claimscope explore``)."""
+    with open_store(store_root, engine) as connection:
+        lines = connection.lines(
+            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
+        )
+        return explore_code(lines, code, filters, measure=measure, privacy=privacy)

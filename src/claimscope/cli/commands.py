@@ -198,3 +198,52 @@ def trend(
         print_trend(console, run_trend(store_root(store), query, engine=engine), fmt)
 
     run_safely(action)
+
+
+@app.command()
+def explore(
+    code: Annotated[str, typer.Argument(help="The code to drill into, e.g. 97110.")],
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
+    measure: MeasureOption = "services",
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """Drill into one code: who bills it, for which payers, where, with which modifiers."""
+    from claimscope.analysis.run import run_explore
+    from claimscope.cli.render_explore import print_explore
+
+    check_format(fmt)
+
+    def action() -> None:
+        filters = build_filters(
+            code,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        result = run_explore(
+            store_root(store),
+            code,
+            filters,
+            measure=measure,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            engine=engine,
+        )
+        print_explore(console, result, fmt)
+
+    run_safely(action)

@@ -1,0 +1,251 @@
+"""Explore one code: who bills it, for whom, where, how, and when (``claimscope explore``).
+
+Each breakdown splits the code's total by one dimension and is suppressed on its own against
+that total. Breakdowns never cross two dimensions, so no shown cell is a margin of another.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import ibis
+import ibis.expr.types as ir
+
+from claimscope.analysis.coverage import describe_coverage
+from claimscope.analysis.filters import apply_filters
+from claimscope.analysis.measures import (
+    MEASURE_DEFS,
+    MeasurePlan,
+    cell_counts,
+    measure_value,
+    plan_measure,
+)
+from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
+from claimscope.analysis.result import Coverage, plain_number
+from claimscope.analysis.suppression import (
+    SHARE_DECIMALS,
+    kind_for_measure,
+    suppress_cells,
+    suppression_block,
+)
+from claimscope.terminology.codesets import parse_code_spec, subsection_of
+from claimscope.terminology.names import code_name
+
+UNKNOWN: Final = "unknown"
+# Modifiers that tell a payer analyst how the service was billed.
+NOTABLE_MODIFIERS: Final = ("GP", "GO", "GN", "59", "XU", "KX", "CQ", "CO", "GA", "GY", "95")
+
+
+@dataclass
+class BreakdownRow:
+    key: str
+    label: str | None
+    value: float | None
+    share: float | None
+    suppressed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        row = {
+            "key": self.key,
+            "label": self.label,
+            "value": plain_number(self.value),
+            "share": self.share,
+        }
+        if self.suppressed:
+            row["suppressed"] = True
+        return row
+
+
+@dataclass
+class Breakdown:
+    dimension: str
+    title: str
+    rows: list[BreakdownRow]
+    suppression: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "dimension": self.dimension,
+            "title": self.title,
+            "rows": [r.to_dict() for r in self.rows],
+            "suppression": self.suppression,
+        }
+
+
+@dataclass
+class DrilldownResult:
+    query: dict[str, Any]
+    code: str
+    name: str | None
+    subsection: str | None
+    measure: str
+    total: float | None
+    breakdowns: list[Breakdown]
+    coverage: Coverage
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "code": self.code,
+            "name": self.name,
+            "subsection": self.subsection,
+            "measure": self.measure,
+            "total": plain_number(self.total),
+            "breakdowns": [b.to_dict() for b in self.breakdowns],
+            "data": self.coverage.to_dict(),
+            "notes": self.notes,
+        }
+
+
+Labeler = Callable[[str], str | None]
+
+
+def _dimensions() -> list[tuple[str, str, Callable[[ir.Table], ir.Value], Labeler]]:
+    from claimscope.terminology.pos import pos_name
+    from claimscope.terminology.specialty import specialty_label
+
+    def plain(value: str) -> str | None:
+        return None
+
+    return [
+        ("specialty", "By rendering specialty", lambda t: t.specialty, specialty_label),
+        ("payer_type", "By payer type", lambda t: t.payer_type, plain),
+        ("state", "By state", lambda t: t.state, plain),
+        ("place_of_service", "By place of service", lambda t: t.place_of_service, pos_name),
+        ("units_per_line", "By units per line", _units_bucket, plain),
+        ("modifier", "By therapy and billing modifier", _modifier_key, plain),
+        ("line_status", "By line status", lambda t: t.line_status, plain),
+        ("year", "By year of service", lambda t: t.service_month.year().cast("string"), plain),
+    ]
+
+
+def _units_bucket(t: ir.Table) -> ir.Value:
+    return ibis.cases(
+        (t.record_kind == "aggregate", ibis.literal("aggregated rows")),
+        (t.units <= 1, ibis.literal("1")),
+        (t.units <= 2, ibis.literal("2")),
+        (t.units <= 3, ibis.literal("3")),
+        else_=ibis.literal("4 or more"),
+    )
+
+
+def _modifier_key(t: ir.Table) -> ir.Value:
+    """The first notable modifier on the line (GP before 59, by list order), else 'none'."""
+    cases = []
+    for modifier in NOTABLE_MODIFIERS:
+        present = ibis.literal(False)
+        for column in ("modifier_1", "modifier_2", "modifier_3", "modifier_4"):
+            present = present | (t[column] == modifier).fill_null(False)
+        cases.append((present, ibis.literal(modifier)))
+    return ibis.cases(*cases, else_=ibis.literal("none"))
+
+
+def explore_code(
+    lines: ir.Table,
+    code: str,
+    filters: Filters,
+    *,
+    measure: str = "services",
+    privacy: PrivacyPolicy | None = None,
+) -> DrilldownResult:
+    """Breakdowns of one code's measure by specialty, payer, state, place, units, modifier..."""
+    privacy = privacy or PrivacyPolicy()
+    code = code.strip().upper()
+    narrowed = Filters(**{**filters.__dict__, "codes": parse_code_spec(code)})
+    filtered = apply_filters(lines, narrowed)
+    coverage = describe_coverage(filtered)
+    query = {**filters.describe(), "code": code, "measure": measure}
+    base = DrilldownResult(
+        query, code, code_name(code), subsection_of(code), measure, None, [], coverage
+    )
+    if coverage.empty:
+        base.notes.append("no claim lines match these filters")
+        return base
+    plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
+    if not plan.measure.additive:
+        raise QueryError("breakdowns need an additive measure (services, lines, allowed, paid)")
+    totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
+    record = totals.to_pyarrow().to_pylist()[0]
+    total, total_cells = float(record["value"] or 0), _cells(record)
+    if _total_hidden(total, total_cells, privacy, measure):
+        base.notes.append(
+            "all figures suppressed: the code's total is below the cell-size threshold"
+        )
+        return base
+    base.total = total
+    for dimension, title, expr, labeler in _dimensions():
+        base.breakdowns.append(
+            _breakdown(filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy)
+        )
+    return base
+
+
+def _total_hidden(total: float, total_cells: float, privacy: PrivacyPolicy, measure: str) -> bool:
+    table = suppress_cells(
+        [total], [total_cells], total, total_cells, privacy, kind=kind_for_measure(measure)
+    )
+    return table.total_suppressed
+
+
+def _cells(record: dict[str, Any]) -> float:
+    return float((record["cell_patients"] or 0) + (record["cell_aggregate_services"] or 0))
+
+
+def _breakdown(
+    filtered: ir.Table,
+    plan: MeasurePlan,
+    dimension: str,
+    title: str,
+    expr: Callable[[ir.Table], ir.Value],
+    labeler: Labeler,
+    total: float,
+    total_cells: float,
+    privacy: PrivacyPolicy,
+) -> Breakdown:
+    keyed = filtered.mutate(key=expr(filtered).fill_null(UNKNOWN))
+    grouped = keyed.group_by("key").aggregate(
+        value=measure_value(keyed, plan), **cell_counts(keyed)
+    )
+    records = sorted(grouped.to_pyarrow().to_pylist(), key=lambda r: (-(r["value"] or 0), r["key"]))
+    table = suppress_cells(
+        [float(r["value"] or 0) for r in records],
+        [_cells(r) for r in records],
+        total,
+        total_cells,
+        privacy,
+        kind=kind_for_measure(plan.measure.name),
+        keys=[r["key"] for r in records],
+    )
+    shown = [
+        BreakdownRow(
+            r["key"],
+            labeler(r["key"]),
+            float(r["value"] or 0),
+            round(float(r["value"] or 0) / total, SHARE_DECIMALS) if total else None,
+        )
+        for i, r in enumerate(records)
+        if table.is_shown(i)
+    ]
+    hidden = sorted(
+        (
+            BreakdownRow(r["key"], labeler(r["key"]), None, None, True)
+            for i, r in enumerate(records)
+            if not table.is_shown(i)
+        ),
+        key=lambda row: row.key,
+    )
+    block = suppression_block(
+        privacy,
+        primary=table.primary,
+        complementary=table.complementary,
+        method="one-dimensional, against the code's total",
+        total_suppressed=table.total_suppressed,
+        reason=table.reason,
+    )
+    return Breakdown(dimension, title, shown + hidden, block)
+
+
+MEASURES_FOR_EXPLORE: Final = tuple(m for m, d in MEASURE_DEFS.items() if d.additive)
