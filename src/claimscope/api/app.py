@@ -10,21 +10,55 @@ import os
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi.responses import JSONResponse
 
 from claimscope import __version__
-from claimscope.analysis.query import PrivacyPolicy, QueryError, TopQuery, build_filters
-from claimscope.analysis.run import run_top
+from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
+from claimscope.analysis.run import run_explore, run_top, run_trend
+from claimscope.analysis.trend import TrendQuery
 from claimscope.ingest.base import IngestError
+from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
-
-USER_ERRORS = (QueryError, StoreError, IngestError, ValueError, KeyError)
 
 ListParam = Annotated[list[str] | None, Query()]
 
 
-def create_app(store_root: Path | None = None, engine: str = "duckdb") -> FastAPI:
+def common_filters(
+    codes: str = "pmr",
+    period_from: Annotated[str | None, Query(alias="from")] = None,
+    period_to: Annotated[str | None, Query(alias="to")] = None,
+    specialty: ListParam = None,
+    payer_type: ListParam = None,
+    state: ListParam = None,
+    pos: ListParam = None,
+    source: ListParam = None,
+    status: str = "all",
+) -> Filters:
+    """The cohort and period parameters every analysis route accepts."""
+    return build_filters(
+        codes,
+        period_from=period_from,
+        period_to=period_to,
+        specialty=specialty,
+        payer_type=payer_type,
+        state=state,
+        place_of_service=pos,
+        source=source,
+        line_status=status,
+    )
+
+
+def privacy_policy(min_cell_size: int = 11, allow_small_cells: bool = False) -> PrivacyPolicy:
+    """Suppression settings; below 11 only with ``allow_small_cells=true`` (recorded)."""
+    return PrivacyPolicy(min_cell_size, allow_small_cells)
+
+
+FiltersDep = Annotated[Filters, Depends(common_filters)]
+PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
+
+
+def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
     root = store_root or Path(os.environ.get("CLAIMSCOPE_STORE") or "./claimscope-store")
     app = FastAPI(title="claimscope", version=__version__)
@@ -42,40 +76,40 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> FastAP
     def health() -> dict[str, Any]:
         return {"status": "ok", "version": __version__}
 
+    @app.get("/api/sources")
+    def sources() -> dict[str, Any]:
+        """What the store holds, per source (from the ingest ledger)."""
+        return {"sources": [s.to_dict() for s in summarise_store(root)]}
+
     @app.get("/api/top")
     def top(
-        codes: str = "pmr",
-        period_from: Annotated[str | None, Query(alias="from")] = None,
-        period_to: Annotated[str | None, Query(alias="to")] = None,
-        specialty: ListParam = None,
-        payer_type: ListParam = None,
-        state: ListParam = None,
-        pos: ListParam = None,
-        source: ListParam = None,
-        status: str = "all",
-        measure: str = "services",
-        limit: int = 15,
-        min_cell_size: int = 11,
-        allow_small_cells: bool = False,
+        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: int = 15
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
-        filters = build_filters(
-            codes,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
-        query = TopQuery(
-            filters=filters,
-            measure=measure,
-            limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
-        )
+        query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
         return run_top(root, query, engine=engine).to_dict()
+
+    @app.get("/api/trend")
+    def trend(
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: str = "services",
+        grain: str = "month",
+        limit: int = 5,
+    ) -> dict[str, Any]:
+        """Leading codes' shares per period; the contract of ``claimscope trend``."""
+        query = TrendQuery(
+            filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
+        )
+        return run_trend(root, query, engine=engine).to_dict()
+
+    @app.get("/api/explore/{code}")
+    def explore(
+        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: str = "services"
+    ) -> dict[str, Any]:
+        """Breakdowns of one code; the contract of ``claimscope explore``."""
+        return run_explore(
+            root, code, filters, measure=measure, privacy=privacy, engine=engine
+        ).to_dict()
 
     return app
