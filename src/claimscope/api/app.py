@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
@@ -20,6 +21,7 @@ from claimscope.analysis.trend import TrendQuery
 from claimscope.ingest.base import IngestError
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
+from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
 
@@ -71,6 +73,13 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     async def user_error(_: Request, exc: Exception) -> JSONResponse:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         return JSONResponse(status_code=400, content={"error": message})
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def explorer() -> FileResponse:
+        """The web explorer page; it calls the routes below."""
+        return FileResponse(STATIC_DIR / "index.html")
 
     @app.get("/api/health")
     def health() -> dict[str, Any]:
