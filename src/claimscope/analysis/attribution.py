@@ -1,0 +1,467 @@
+"""Which therapy discipline a claim line belongs to, and how sure the data is about it.
+
+Payers mark each therapy line with the plan of care it is delivered under (modifier GP, GO or
+GN), institutional claims carry a therapy revenue code (042x PT, 043x OT, 044x SLP), and the
+rendering provider has a NUCC taxonomy and a specialty. These often disagree: an occupational
+therapist bills a line under a physical-therapy plan of care, a hospital posts a GO line to the
+PT revenue centre. The rules below are tried in a fixed order (``[attribution]`` in
+``terminology/data/cohorts.toml``); the first rule that names exactly one discipline decides,
+and every line records the deciding rule in ``attribution_rule``:
+
+1. ``modifier``: the payer's plan-of-care marker, in any of modifier_1..modifier_4. A line with
+   two different therapy modifiers (GP and GO) is ambiguous: the rule abstains and the next
+   rule decides; the report counts these lines as ``ambiguous_modifier``.
+2. ``revenue_code``: the institutional revenue centre.
+3. ``taxonomy``: the rendering provider's NUCC taxonomy.
+4. ``specialty``: the claimscope specialty slug (from taxonomy, Medicare specialty or text).
+5. ``code``: codes only one discipline bills (its evaluations, e.g. 97161-97164 PT).
+
+All rules are positive markers: a line none of them recognises (a physician's 97110 without
+a modifier, say) is ``other`` with rule ``none``. The expressions are plain Ibis, so they run
+on every engine.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache, reduce
+from typing import Any, Final
+
+import ibis
+import ibis.expr.types as ir
+
+from claimscope.analysis.coverage import describe_coverage
+from claimscope.analysis.filters import apply_filters
+from claimscope.analysis.measures import cell_counts
+from claimscope.analysis.query import Filters, PrivacyPolicy
+from claimscope.analysis.result import Coverage
+from claimscope.analysis.suppression import COUNT_CELLS, is_small, suppress_cells, suppression_block
+from claimscope.schema import MODIFIER_COLUMNS
+from claimscope.terminology._data import read_toml
+
+COHORTS_FILE: Final = "cohorts.toml"
+OTHER: Final = "other"
+RULE_NONE: Final = "none"
+RULES: Final = ("modifier", "revenue_code", "taxonomy", "specialty", "code")
+DISCIPLINE_COLUMN: Final = "discipline"
+RULE_COLUMN: Final = "attribution_rule"
+
+
+@dataclass(frozen=True)
+class DisciplineMarkers:
+    """The evidence each rule looks for to attribute a line to one discipline."""
+
+    discipline: str
+    label: str
+    modifiers: tuple[str, ...] = ()
+    revenue_prefixes: tuple[str, ...] = ()
+    taxonomy_prefixes: tuple[str, ...] = ()
+    specialties: tuple[str, ...] = ()
+    codes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AttributionRules:
+    """Rule order and per-discipline markers: the whole attribution policy, as data."""
+
+    precedence: tuple[str, ...]
+    disciplines: tuple[DisciplineMarkers, ...]
+
+    def __post_init__(self) -> None:
+        unknown = [r for r in self.precedence if r not in RULES]
+        if unknown or len(set(self.precedence)) != len(self.precedence):
+            raise ValueError(
+                f"attribution precedence {list(self.precedence)} must list distinct rules "
+                f"from {', '.join(RULES)}"
+            )
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Discipline slugs, ``other`` last."""
+        return (*(d.discipline for d in self.disciplines), OTHER)
+
+    def label(self, discipline: str) -> str:
+        """Plain name of a discipline slug (``physical therapy``)."""
+        return next((d.label for d in self.disciplines if d.discipline == discipline), discipline)
+
+
+@cache
+def default_rules() -> AttributionRules:
+    """The shipped rules (``[attribution]`` in ``cohorts.toml``)."""
+    data = read_toml(COHORTS_FILE)["attribution"]
+    disciplines = tuple(
+        DisciplineMarkers(
+            discipline=slug,
+            label=str(entry.get("label", slug)),
+            **{key: tuple(entry.get(key, ())) for key in _MARKER_KEYS},
+        )
+        for slug, entry in data["disciplines"].items()
+    )
+    return AttributionRules(precedence=tuple(data["precedence"]), disciplines=disciplines)
+
+
+_MARKER_KEYS: Final = ("modifiers", "revenue_prefixes", "taxonomy_prefixes", "specialties", "codes")
+
+
+def disciplines() -> tuple[str, ...]:
+    """Every discipline a line can be attributed to (``other`` included)."""
+    return default_rules().names
+
+
+def _any(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
+    if not parts:
+        return ibis.literal(False)
+    return reduce(lambda a, b: a | b, parts)
+
+
+def _prefix_match(column: ir.StringValue, prefixes: tuple[str, ...]) -> ir.BooleanValue:
+    return _any([column.startswith(p) for p in prefixes])
+
+
+def rule_matches(t: ir.Table, rule: str, markers: DisciplineMarkers) -> ir.BooleanValue:
+    """True where ``rule``'s evidence on a line points to ``markers.discipline`` (never null)."""
+    if rule == "modifier":
+        wanted = [m.upper() for m in markers.modifiers]
+        hit = _any([t[c].upper().isin(wanted) for c in MODIFIER_COLUMNS]) if wanted else None
+    elif rule == "revenue_code":
+        hit = _prefix_match(t.revenue_code, markers.revenue_prefixes)
+    elif rule == "taxonomy":
+        hit = _prefix_match(t.rendering_taxonomy.upper(), markers.taxonomy_prefixes)
+    elif rule == "specialty":
+        hit = t.specialty.isin(list(markers.specialties)) if markers.specialties else None
+    else:
+        hit = t.hcpcs_code.isin(list(markers.codes)) if markers.codes else None
+    return ibis.literal(False) if hit is None else hit.fill_null(False)
+
+
+def _rule_mask(t: ir.Table, rule: str, rules: AttributionRules) -> ir.IntegerValue:
+    """Bit ``i`` set where ``rule``'s evidence points to the ``i``-th discipline.
+
+    One integer per rule keeps the expression small (each marker test appears once) and
+    still tells a clear verdict (one bit) from an ambiguous one (several bits).
+    """
+    bits = [
+        rule_matches(t, rule, markers).cast("int32") * (1 << i)
+        for i, markers in enumerate(rules.disciplines)
+    ]
+    return reduce(lambda a, b: a + b, bits)
+
+
+def disciplines_in_mask(mask: int, rules: AttributionRules | None = None) -> str:
+    """The disciplines a rule mask names, joined by ``+`` (``physical_therapy+...``)."""
+    rules = rules or default_rules()
+    return "+".join(d.discipline for i, d in enumerate(rules.disciplines) if mask & (1 << i))
+
+
+def evidence_column(rule: str) -> str:
+    """Name of the column holding what ``rule`` alone says about a line."""
+    return f"discipline_by_{rule}"
+
+
+def mask_column(rule: str) -> str:
+    """Name of the column holding ``rule``'s bit mask of disciplines."""
+    return f"mask_{rule}"
+
+
+def attribute_disciplines(
+    lines: ir.Table, rules: AttributionRules | None = None, *, evidence: bool = False
+) -> ir.Table:
+    """``lines`` plus ``discipline`` and ``attribution_rule`` columns.
+
+    With ``evidence=True`` the per-rule columns ``discipline_by_<rule>`` (the one discipline
+    that rule names, else null) and ``mask_<rule>`` (every discipline it names, as bits; see
+    :func:`disciplines_in_mask`) are kept too, for the conflict report.
+    """
+    rules = rules or default_rules()
+    masks = {mask_column(r): _rule_mask(lines, r, rules) for r in rules.precedence}
+    staged = lines.mutate(**masks)
+    verdicts = {
+        evidence_column(r): ibis.cases(
+            *[
+                (staged[mask_column(r)] == (1 << i), d.discipline)
+                for i, d in enumerate(rules.disciplines)
+            ],
+            else_=ibis.null("string"),
+        )
+        for r in rules.precedence
+    }
+    staged = staged.mutate(**verdicts)
+    order = [staged[evidence_column(r)] for r in rules.precedence]
+    attributed = staged.mutate(
+        **{
+            DISCIPLINE_COLUMN: ibis.coalesce(*order, ibis.literal(OTHER)),
+            RULE_COLUMN: ibis.cases(
+                *[
+                    (col.notnull(), ibis.literal(r))
+                    for r, col in zip(rules.precedence, order, strict=True)
+                ],
+                else_=ibis.literal(RULE_NONE),
+            ),
+        }
+    )
+    if evidence:
+        return attributed
+    return attributed.drop(*masks, *verdicts)
+
+
+def discipline_filter(lines: ir.Table, wanted: tuple[str, ...]) -> ir.Table:
+    """The lines attributed to one of ``wanted`` (attribution added when not yet present)."""
+    table = lines if DISCIPLINE_COLUMN in lines.columns else attribute_disciplines(lines)
+    return table.filter(table[DISCIPLINE_COLUMN].isin(list(wanted)))
+
+
+# --- The attribution report: which rule decided how many lines, and where the data disagrees.
+
+EXAMPLES: Final = 3
+_EXAMPLE_COLUMNS: Final = (
+    "hcpcs_code",
+    *MODIFIER_COLUMNS,
+    "revenue_code",
+    "rendering_taxonomy",
+    "specialty",
+)
+
+
+@dataclass
+class Count:
+    """Lines (aggregated sources: rows) and services behind one figure of the report."""
+
+    key: str
+    lines: float
+    services: float
+    cell_count: float
+    shown: bool = True
+
+    def to_dict(self, name: str) -> dict[str, Any]:
+        if not self.shown:
+            return {name: self.key, "lines": None, "services": None, "suppressed": True}
+        return {name: self.key, "lines": int(self.lines), "services": _number(self.services)}
+
+
+@dataclass
+class DisciplineCount:
+    """Lines attributed to one discipline, and which rules decided them."""
+
+    total: Count
+    by_rule: list[Count]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.total.to_dict("discipline"),
+            "by_rule": [c.to_dict("rule") for c in self.by_rule],
+        }
+
+
+@dataclass
+class Conflict:
+    """Lines where two rules (or two markers of one rule) name different disciplines.
+
+    ``first_rule`` precedes ``second_rule``. For ``ambiguous_<rule>`` conflicts ``first_says``
+    lists every discipline that rule named (``physical_therapy+occupational_therapy``) and
+    ``second_rule`` is the rule that decided instead.
+    """
+
+    kind: str
+    first_rule: str
+    first_says: str
+    second_rule: str
+    second_says: str
+    attributed: str
+    count: Count
+    examples: list[dict[str, Any]]
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {k: v for k, v in vars(self).items() if k not in ("count", "examples")}
+        figures = self.count.to_dict("attributed")
+        return {**out, **figures, "examples": self.examples if self.count.shown else []}
+
+
+@dataclass
+class AttributionReport:
+    """How the lines matching ``query`` were attributed (``claimscope attribution``)."""
+
+    query: dict[str, Any]
+    precedence: tuple[str, ...]
+    total: Count
+    disciplines: list[DisciplineCount]
+    conflicts: list[Conflict]
+    coverage: Coverage
+    suppression: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON contract."""
+        total = self.total.to_dict("scope")
+        return {
+            "query": self.query,
+            "precedence": [*self.precedence, RULE_NONE],
+            "total": {k: v for k, v in total.items() if k != "scope"},
+            "disciplines": [d.to_dict() for d in self.disciplines],
+            "conflicts": [c.to_dict() for c in self.conflicts],
+            "data": self.coverage.to_dict(),
+            "suppression": self.suppression,
+            "notes": self.notes,
+        }
+
+
+def attribution_report(
+    lines: ir.Table,
+    filters: Filters,
+    *,
+    privacy: PrivacyPolicy | None = None,
+    rules: AttributionRules | None = None,
+) -> AttributionReport:
+    """Count the lines each rule attributed to each discipline, and the conflicts between rules.
+
+    Figures pass the cell-size rule: disciplines against the total, and each discipline's
+    rules against the discipline's total, with complementary suppression
+    (:func:`claimscope.analysis.suppression.suppress_cells`); a discipline whose total is
+    hidden hides its rules too. Conflicts are judged one by one. Examples describe coding
+    (code, modifiers, revenue code, taxonomy, specialty), never a patient or provider, and
+    only combinations that pass the cell-size rule on their own are shown.
+    """
+    privacy = privacy or PrivacyPolicy()
+    rules = rules or default_rules()
+    filtered = apply_filters(lines, filters)
+    coverage = describe_coverage(filtered)
+    attributed = attribute_disciplines(filtered, rules, evidence=True)
+    total = _counts(attributed, [], "total")[0]
+    total.shown = coverage.empty or not _small(total, privacy)
+    per_discipline = _counts(attributed, [DISCIPLINE_COLUMN], DISCIPLINE_COLUMN)
+    per_rule = _grouped(attributed, [DISCIPLINE_COLUMN, RULE_COLUMN])
+    _suppress(per_discipline, total, privacy)
+    groups: list[DisciplineCount] = []
+    for count in sorted(per_discipline, key=lambda c: rules.names.index(c.key)):
+        rows = [r for r in per_rule if r[DISCIPLINE_COLUMN] == count.key]
+        by_rule = sorted((_count(r, RULE_COLUMN) for r in rows), key=lambda c: _order(c.key, rules))
+        _suppress(by_rule, count, privacy)
+        groups.append(DisciplineCount(count, by_rule))
+    notes = [] if not coverage.empty else ["no claim lines match these filters"]
+    if "aggregate" in coverage.record_kinds:
+        notes.append("aggregated sources count one line per row (one provider's yearly total)")
+    hidden = sum(not c.shown for g in groups for c in [g.total, *g.by_rule])
+    return AttributionReport(
+        query=filters.describe(),
+        precedence=rules.precedence,
+        total=total,
+        disciplines=groups,
+        conflicts=_conflicts(attributed, rules, privacy),
+        coverage=coverage,
+        suppression=suppression_block(
+            privacy,
+            primary=hidden,
+            complementary=0,
+            method=_METHOD,
+            total_suppressed=not total.shown,
+        ),
+        notes=notes,
+    )
+
+
+_METHOD: Final = (
+    "disciplines against the total and each discipline's rules against its total: primary and "
+    "complementary suppression per table; 'primary' counts every hidden figure"
+)
+
+
+def _order(rule: str, rules: AttributionRules) -> int:
+    return rules.precedence.index(rule) if rule in rules.precedence else len(rules.precedence)
+
+
+def _grouped(t: ir.Table, keys: list[str]) -> list[dict[str, Any]]:
+    metrics = {"lines": t.count(), "services": t.units.sum(), **cell_counts(t)}
+    expr = t.group_by(keys).aggregate(**metrics) if keys else t.aggregate(**metrics)
+    return list(expr.to_pyarrow().to_pylist())
+
+
+def _count(row: dict[str, Any], key: str) -> Count:
+    cells = (row["cell_patients"] or 0) + (row["cell_aggregate_services"] or 0)
+    return Count(
+        str(row.get(key, key)), float(row["lines"] or 0), float(row["services"] or 0), float(cells)
+    )
+
+
+def _counts(t: ir.Table, keys: list[str], key: str) -> list[Count]:
+    return [_count(row, key) for row in _grouped(t, keys)]
+
+
+def _suppress(cells: list[Count], total: Count, privacy: PrivacyPolicy) -> None:
+    """Mark which of ``cells`` (which sum to ``total``) may be shown; a hidden total hides all.
+
+    If even hiding every cell would leave one derivable, the total is hidden as well (hiding
+    a figure of an already protected table only adds unknowns there).
+    """
+    table = suppress_cells(
+        [c.lines for c in cells],
+        [c.cell_count for c in cells],
+        total.lines,
+        total.cell_count,
+        privacy,
+        keys=[c.key for c in cells],
+    )
+    if table.total_suppressed:
+        total.shown = False
+    for i, cell in enumerate(cells):
+        cell.shown = total.shown and table.is_shown(i)
+
+
+def _conflict_tags(t: ir.Table, rules: AttributionRules) -> list[ir.StringValue]:
+    """One nullable tag per possible conflict: ``kind|rule_a|says_a|rule_b|says_b``."""
+    tags: list[ir.StringValue] = []
+    clear = [0, *(1 << i for i in range(len(rules.disciplines)))]
+    for rule in rules.precedence:
+        mask = t[mask_column(rule)]
+        text = ibis.literal(f"ambiguous_{rule}|{rule}|").concat(
+            mask.cast("string"), "|", t[RULE_COLUMN], "|", t[DISCIPLINE_COLUMN]
+        )
+        tags.append(ibis.cases((~mask.isin(clear), text), else_=ibis.null("string")))
+    for i, first in enumerate(rules.precedence):
+        for second in rules.precedence[i + 1 :]:
+            a, b = t[evidence_column(first)], t[evidence_column(second)]
+            text = ibis.literal(f"{first}_vs_{second}|{first}|").concat(a, f"|{second}|", b)
+            clash = a.notnull() & b.notnull() & (a != b)
+            tags.append(ibis.cases((clash, text), else_=ibis.null("string")))
+    return tags
+
+
+def _conflicts(t: ir.Table, rules: AttributionRules, privacy: PrivacyPolicy) -> list[Conflict]:
+    """Every kind of disagreement with its count and the commonest codings behind it."""
+    tags = _conflict_tags(t, rules)
+    flagged = t.filter(_any([tag.notnull() for tag in tags]))
+    exploded = flagged.mutate(tag=ibis.array(tags).filter(lambda x: x.notnull())).unnest("tag")
+    keys = ["tag", DISCIPLINE_COLUMN]
+    examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in sorted(_grouped(exploded, [*keys, *_EXAMPLE_COLUMNS]), key=lambda r: -r["lines"]):
+        shown = examples.setdefault((row["tag"], row[DISCIPLINE_COLUMN]), [])
+        if not _small(_count(row, "tag"), privacy) and len(shown) < EXAMPLES:
+            shown.append(_example(row))
+    out: list[Conflict] = []
+    for row in _grouped(exploded, keys):
+        kind, first, first_says, second, second_says = row["tag"].split("|")
+        if kind.startswith("ambiguous_"):
+            first_says = disciplines_in_mask(int(first_says), rules)
+        count = _count(row, DISCIPLINE_COLUMN)
+        count.shown = not _small(count, privacy)
+        found = examples.get((row["tag"], row[DISCIPLINE_COLUMN]), [])
+        out.append(Conflict(kind, first, first_says, second, second_says, count.key, count, found))
+    out.sort(key=lambda c: (not c.count.shown, -c.count.lines, c.kind, c.first_says, c.second_says))
+    return out
+
+
+def _small(count: Count, privacy: PrivacyPolicy) -> bool:
+    return is_small(count.lines, count.cell_count, privacy.min_cell_size, COUNT_CELLS)
+
+
+def _example(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": row["hcpcs_code"],
+        "modifiers": [row[c] for c in MODIFIER_COLUMNS if row[c]],
+        "revenue_code": row["revenue_code"],
+        "taxonomy": row["rendering_taxonomy"],
+        "specialty": row["specialty"],
+        "lines": int(row["lines"]),
+    }
+
+
+def _number(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else round(float(value), 2)
