@@ -10,7 +10,7 @@ rows, quarantining the invalid ones with the same record shape, so that for ever
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
@@ -45,11 +45,19 @@ class StagingBatch:
     ``rows_read`` counts every input row this batch accounts for (``table.num_rows`` plus
     ``len(quarantined)``), so that readers which fan one record out into several lines (an EDI
     claim with many service lines) still reconcile.
+
+    Optional extras: ``warnings`` are file-level notes for the ingest report (e.g. columns
+    ignored); ``bytes_read`` is how far into the file the reader has got (for progress bars);
+    ``field_names`` maps staging column names to the source's own column names, so quarantine
+    records name the column the user sees in the file (``units`` -> ``Tot_Srvcs``).
     """
 
     table: pa.Table
     quarantined: list[QuarantineRecord] = field(default_factory=list)
     rows_read: int | None = None
+    warnings: list[str] = field(default_factory=list)
+    bytes_read: int | None = None
+    field_names: Mapping[str, str] | None = None
 
     @property
     def read_count(self) -> int:
@@ -60,13 +68,24 @@ class StagingBatch:
 
 @dataclass(frozen=True)
 class ReadOptions:
-    """Options every reader receives; ``batch_rows`` bounds memory per batch."""
+    """Options every reader receives; ``batch_rows`` bounds memory per batch.
+
+    ``year`` is the calendar year of an annual aggregate file (CMS PUF) when its name does not
+    say; ``providers`` is an optional provider file used to enrich lines (Tuva provider layout).
+    Readers ignore options that do not apply to them.
+    """
 
     batch_rows: int = 500_000
+    year: int | None = None
+    providers: Path | None = None
 
 
 class FormatReader(Protocol):
-    """A source format: how to recognise it and how to read it into staging batches."""
+    """A source format: how to recognise it and how to read it into staging batches.
+
+    A reader may also define ``default_source(path, options) -> str``, the source label used
+    when the user gives none (e.g. ``cms_puf_2012``); otherwise the label is the format name.
+    """
 
     name: str
     description: str

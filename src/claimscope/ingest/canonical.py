@@ -1,0 +1,152 @@
+"""Turn validated staging columns into canonical claim lines (:data:`CLAIM_LINE`).
+
+Derivations, all vectorised and done once per distinct value where a lookup is involved:
+
+* ``specialty``: the slug given by the source if it is a known slug, else from the rendering
+  taxonomy (NUCC), else the CMS Medicare specialty code, else CMS provider-type text; null
+  when none is known (counted as a warning when provider details were given but unmapped);
+* ``setting``: given (``facility``/``non_facility``, CMS ``F``/``O``), else from the place of
+  service under the Physician Fee Schedule rule;
+* ``payer_type``: normalised from the source's text; missing or unrecognised values load as
+  ``other`` and are counted in the file's warnings (the row itself is sound);
+* ``line_status``: given, else ``unknown``;
+* ``service_month``: first day of the month of ``service_from``; ``period_end_month``: the
+  same for lines, the month of ``service_to`` for aggregates;
+* ``patient_key``: keyed hash of the raw patient id (lines only); the raw id is dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from claimscope.ingest import parse
+from claimscope.ingest.pseudonymise import patient_keys
+from claimscope.ingest.report import Warnings
+from claimscope.ingest.validate import Checked
+from claimscope.schema import CLAIM_LINE
+from claimscope.terminology.payers import map_payer_types
+from claimscope.terminology.pos import map_settings
+from claimscope.terminology.specialty import (
+    map_medicare_codes,
+    map_provider_types,
+    map_taxonomies,
+    specialties,
+)
+
+_SHOWN_VALUES = 5
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What every row of one ingest batch shares."""
+
+    source: str
+    source_format: str
+    batch_id: str
+    source_file: str
+    secret: bytes
+
+
+def build_lines(
+    checked: Checked, source_row: pa.Array, ctx: BatchContext, warnings: Warnings
+) -> pa.Table:
+    """Canonical rows for the rows that passed validation; derivation notes go to ``warnings``."""
+    keep = None if checked.good.all() else pa.array(checked.good)
+    cols = {k: v if keep is None else v.filter(keep) for k, v in checked.columns.items()}
+    rows = source_row if keep is None else source_row.filter(keep)
+    n = len(rows)
+    is_line = pc.equal(cols["record_kind"], "line")
+    out = dict(cols)
+    out["patient_key"] = pc.if_else(
+        is_line, patient_keys(cols["patient_id"], ctx.secret, ctx.source), None
+    ).cast(pa.int64())
+    out["service_month"] = _month_start(cols["service_from"])
+    out["period_end_month"] = pc.if_else(
+        is_line, out["service_month"], _month_start(cols["service_to"])
+    )
+    out["specialty"] = _specialty(cols, warnings)
+    out["setting"] = pc.coalesce(cols["setting"], _as_array(map_settings(cols["place_of_service"])))
+    out["payer_type"] = _payer_type(cols["payer_type"], warnings)
+    out["line_status"] = pc.fill_null(cols["line_status"], "unknown")
+    out["source"] = parse.constant(ctx.source, n, pa.string())
+    out["source_format"] = parse.constant(ctx.source_format, n, pa.string())
+    out["batch_id"] = parse.constant(ctx.batch_id, n, pa.string())
+    out["source_file"] = parse.constant(ctx.source_file, n, pa.string())
+    out["source_row"] = rows.cast(pa.int64())
+    arrays = [_typed(out.get(f.name), f.type, n) for f in CLAIM_LINE]
+    return pa.Table.from_arrays(arrays, schema=CLAIM_LINE)
+
+
+def _as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return parse.as_array(values)
+
+
+def _typed(values: pa.Array | None, type_: pa.DataType, n: int) -> pa.Array:
+    if values is None:
+        return pa.nulls(n, type_)
+    values = parse.as_array(values)
+    return values if values.type == type_ else values.cast(type_)
+
+
+def _month_start(dates: pa.Array) -> pa.Array:
+    days = np.asarray(dates.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
+    months = days.astype("datetime64[M]").astype("datetime64[D]")
+    return pa.array(months, type=pa.date32(), from_pandas=True)
+
+
+def _specialty(cols: dict[str, pa.Array], warnings: Warnings) -> pa.Array:
+    given = cols["specialty"]
+    slug = pc.utf8_lower(given)
+    known = pa.array(list(specialties()), pa.string())
+    valid = pc.is_in(slug, value_set=known)
+    unknown_given = parse.bool_mask(pc.and_(pc.is_valid(slug), pc.invert(valid)))
+    if unknown_given.any():
+        warnings.add(
+            "specialty: not a known slug, derived from the provider instead",
+            int(unknown_given.sum()),
+            _examples(given.filter(pa.array(unknown_given))),
+        )
+    derived = pc.coalesce(
+        pc.if_else(valid, slug, None),
+        _as_array(map_taxonomies(cols["rendering_taxonomy"])),
+        _as_array(map_medicare_codes(cols["medicare_specialty_code"])),
+        _as_array(map_provider_types(cols["provider_type"])),
+    )
+    described = pc.or_(
+        pc.or_(pc.is_valid(cols["rendering_taxonomy"]), pc.is_valid(cols["provider_type"])),
+        pc.is_valid(cols["medicare_specialty_code"]),
+    )
+    unmapped = parse.bool_mask(pc.and_(described, pc.is_null(derived)))
+    if unmapped.any():
+        details = pc.coalesce(
+            cols["provider_type"], cols["rendering_taxonomy"], cols["medicare_specialty_code"]
+        )
+        warnings.add(
+            "specialty: provider details not recognised, left empty",
+            int(unmapped.sum()),
+            _examples(details.filter(pa.array(unmapped))),
+        )
+    return derived
+
+
+def _payer_type(given: pa.Array, warnings: Warnings) -> pa.Array:
+    mapped = _as_array(map_payer_types(given))
+    if given.null_count:
+        warnings.add("payer_type: missing, loaded as other", given.null_count)
+    unrecognised = parse.bool_mask(pc.and_(pc.is_valid(given), pc.is_null(mapped)))
+    if unrecognised.any():
+        warnings.add(
+            "payer_type: not recognised, loaded as other",
+            int(unrecognised.sum()),
+            _examples(given.filter(pa.array(unrecognised))),
+        )
+    return pc.fill_null(mapped, "other")
+
+
+def _examples(values: pa.Array) -> list[str]:
+    """A few distinct values for a warning message."""
+    return [str(v) for v in pc.unique(values).to_pylist()[:_SHOWN_VALUES]]

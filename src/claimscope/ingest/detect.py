@@ -1,0 +1,42 @@
+"""Recognise the format of an input file from its first bytes.
+
+Every registered reader is asked in registry order (most specific first, the generic layout
+last); the first whose ``sniff`` says yes wins. A file no reader recognises is an
+:class:`IngestError` listing the formats known, so the user can pass one explicitly.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claimscope.ingest import registry
+from claimscope.ingest.base import IngestError
+from claimscope.ingest.tabular import read_head
+
+
+def detect_format(path: Path) -> str:
+    """Name of the registered format of ``path``; :class:`IngestError` when none matches."""
+    try:
+        head = read_head(path)
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    if not head:
+        raise IngestError(f"{path}: file is empty")
+    for name in registry.format_names():
+        try:
+            reader = registry.get_reader(name)
+        except ImportError:
+            continue  # a format whose reader is not installed in this build
+        if reader.sniff(path, head):
+            return name
+    known = ", ".join(f"{name} ({_description(name)})" for name in registry.format_names())
+    raise IngestError(
+        f"{path}: format not recognised; pass one explicitly with --format. Known formats: {known}"
+    )
+
+
+def _description(name: str) -> str:
+    try:
+        return registry.get_reader(name).description
+    except ImportError:
+        return "reader not available"

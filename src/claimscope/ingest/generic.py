@@ -1,0 +1,119 @@
+"""The generic claim-line layout: CSV (comma, tab, pipe or semicolon) or Parquet whose columns
+carry the staging names of :data:`claimscope.schema.STAGING_COLUMNS` (see docs/ingest.md).
+
+Column names are matched case-insensitively; ``service_date`` is accepted for
+``service_from``. Only the raw ``patient_id`` is accepted for the patient: the pipeline
+pseudonymises it (a ``patient_key`` column would bypass that, so it is ignored with a warning,
+as is any other unknown column). ``hcpcs_code`` and ``service_from`` must be present.
+Parquet columns may already be typed (dates, numbers); CSV columns are read as text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+
+from claimscope.ingest import tabular
+from claimscope.ingest.base import IngestError, ReadOptions, StagingBatch
+from claimscope.schema import STAGING_COLUMNS
+
+ALIASES: Final = {"service_date": "service_from"}
+REQUIRED: Final = ("hcpcs_code", "service_from")
+# Row numbers are the reader's job: a `source_row` column in the file is not trusted.
+INPUT_COLUMNS: Final = tuple(c for c in STAGING_COLUMNS if c != "source_row")
+
+
+def column_map(names: list[str]) -> dict[str, str]:
+    """File column name -> staging name for every column of the generic layout present."""
+    known = {c: c for c in INPUT_COLUMNS} | ALIASES
+    mapping: dict[str, str] = {}
+    for name in names:
+        target = known.get(name.strip().lower())
+        if target is not None and target not in mapping.values():
+            mapping[name] = target
+    return mapping
+
+
+def _ignored_warning(names: list[str], mapping: dict[str, str]) -> list[str]:
+    ignored = [n for n in names if n not in mapping]
+    if not ignored:
+        return []
+    shown = ", ".join(ignored[:10]) + (
+        f" and {len(ignored) - 10} more" if len(ignored) > 10 else ""
+    )
+    return [f"columns not in the generic layout were ignored: {shown}"]
+
+
+class GenericReader:
+    """Reader of the documented generic layout (CSV or Parquet)."""
+
+    name = "generic"
+    description = "claim lines in the generic layout (CSV or Parquet with staging column names)"
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """True when the columns include ``hcpcs_code`` and ``service_from``/``service_date``."""
+        names = tabular.parquet_columns(path, head)
+        if names is None:
+            parsed = tabular.header_fields(head)
+            names = parsed[0] if parsed else []
+        mapped = set(column_map(names).values())
+        return all(r in mapped for r in REQUIRED)
+
+    def read(self, path: Path, options: ReadOptions) -> Iterator[StagingBatch]:
+        """Stream the file in batches of ``options.batch_rows``."""
+        head = tabular.read_head(path)
+        parquet_names = tabular.parquet_columns(path, head)
+        if parquet_names is not None:
+            yield from self._read_parquet(path, parquet_names, options)
+            return
+        parsed = tabular.header_fields(head)
+        if parsed is None:
+            raise IngestError(f"{path}: neither Parquet nor a delimited text file with a header")
+        names, delimiter = parsed
+        mapping = _checked_map(path, names)
+        warnings = _ignored_warning(names, mapping)
+        for chunk in tabular.iter_csv(
+            path, list(mapping), delimiter=delimiter, batch_rows=options.batch_rows
+        ):
+            table = chunk.table.rename_columns([mapping[c] for c in chunk.table.column_names])
+            table = table.append_column("source_row", pa.array(chunk.rows))
+            yield StagingBatch(
+                table=table,
+                quarantined=chunk.rejected,
+                warnings=warnings,
+                bytes_read=chunk.bytes_read,
+            )
+            warnings = []
+
+    def _read_parquet(
+        self, path: Path, names: list[str], options: ReadOptions
+    ) -> Iterator[StagingBatch]:
+        mapping = _checked_map(path, names)
+        warnings = _ignored_warning(names, mapping)
+        for table, first, done in tabular.iter_parquet(
+            path, list(mapping), batch_rows=options.batch_rows
+        ):
+            table = table.rename_columns([mapping[c] for c in table.column_names])
+            rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
+            yield StagingBatch(
+                table=table.append_column("source_row", rows), warnings=warnings, bytes_read=done
+            )
+            warnings = []
+
+
+def _checked_map(path: Path, names: list[str]) -> dict[str, str]:
+    mapping = column_map(names)
+    missing = [r for r in REQUIRED if r not in mapping.values()]
+    if missing:
+        raise IngestError(
+            f"{path}: missing required column(s) {', '.join(missing)} of the generic layout "
+            f"(found: {', '.join(names[:20])})"
+        )
+    return mapping
+
+
+READER = GenericReader()

@@ -1,0 +1,288 @@
+"""The ingest pipeline: files -> format reader -> validation -> canonical lines -> store.
+
+Each input file is one *batch*: its lines are written under the store's staging folder and
+moved into ``lines/`` only after the whole file was read, together with its quarantine CSV
+and ledger entry. A file that cannot be read leaves nothing behind and raises
+:class:`IngestError` naming it; files of the same run that were loaded before it stay loaded
+(each has its own ledger entry). A file whose bytes (SHA-256) were already loaded into the same
+source is skipped unless ``replace=True``, which swaps the old batch for the new one.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+
+from claimscope.ingest import registry
+from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
+from claimscope.ingest.canonical import BatchContext, build_lines
+from claimscope.ingest.detect import detect_format
+from claimscope.ingest.quarantine import QuarantineWriter
+from claimscope.ingest.report import (
+    FileReport,
+    IngestOptions,
+    IngestReport,
+    ProgressEvent,
+    Warnings,
+)
+from claimscope.ingest.validate import check_batch
+from claimscope.store.layout import Store, check_source_label
+from claimscope.store.ledger import Ledger, LedgerEntry, file_sha256
+from claimscope.store.secret import load_or_create_secret
+from claimscope.store.writer import BatchWriter, remove_batch
+
+Progress = Callable[[ProgressEvent], None]
+
+
+@dataclass(frozen=True)
+class _Planned:
+    path: Path
+    format: str | None  # None: a file inside a directory that no reader recognises
+    source: str
+    reader: FormatReader | None
+    note: str = ""
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    store: Store,
+    *,
+    fmt: str | None = None,
+    source: str | None = None,
+    replace: bool = False,
+    options: IngestOptions | None = None,
+    progress: Progress | None = None,
+) -> IngestReport:
+    """Load files (directories expand to the files under them) into ``store``.
+
+    ``fmt`` forces a format (else each file is detected); ``source`` labels every file's rows
+    (else the reader's default: ``cms_puf_<year>``, or the format name). Formats and labels are
+    worked out for every file before anything is written, so a naming error costs nothing.
+    """
+    options = options or IngestOptions()
+    read_options = ReadOptions(
+        batch_rows=options.batch_rows, year=options.year, providers=options.providers
+    )
+    if source is not None:
+        check_source_label(source)
+    plan = [_plan(path, explicit, fmt, source, read_options) for path, explicit in _expand(paths)]
+    reports: list[FileReport] = []
+    with store.lock():
+        shutil.rmtree(store.staging_dir, ignore_errors=True)  # leftovers of a killed run
+        store.staging_dir.mkdir(parents=True, exist_ok=True)
+        ledger = Ledger(store.ledger_path)
+        secret = load_or_create_secret(store.secret_path)
+        for index, item in enumerate(plan):
+            if item.reader is None or item.format is None:
+                reports.append(
+                    FileReport(
+                        item.path, "unknown", item.source, skipped=True, warnings=[item.note]
+                    )
+                )
+                continue
+            counter = _Counter(item.path, index, len(plan), progress)
+            reports.append(
+                _ingest_file(item, store, ledger, secret, read_options, options, replace, counter)
+            )
+    return IngestReport(files=reports, quarantine_path=store.quarantine_dir)
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
+    """(file, named explicitly?) for every path; directories give their non-hidden files."""
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
+            if not found:
+                raise IngestError(f"{path}: directory has no files to ingest")
+            yield from ((p, False) for p in found)
+        elif path.is_file():
+            yield path, True
+        else:
+            raise IngestError(f"{path}: no such file or directory")
+
+
+def _hidden(path: Path, root: Path) -> bool:
+    return any(part.startswith(".") for part in path.relative_to(root).parts)
+
+
+def _plan(
+    path: Path, explicit: bool, fmt: str | None, source: str | None, options: ReadOptions
+) -> _Planned:
+    try:
+        name = fmt or detect_format(path)
+    except IngestError as exc:
+        if explicit:
+            raise
+        return _Planned(path, None, source or "", None, f"skipped: {exc}")
+    try:
+        reader = registry.get_reader(name)
+    except KeyError as exc:
+        raise IngestError(f"{path}: {exc.args[0]}") from None
+    default = getattr(reader, "default_source", None)
+    label = source or (default(path, options) if default else name)
+    return _Planned(path, name, check_source_label(label), reader)
+
+
+class _Counter:
+    """Running counts of one file, and its progress events."""
+
+    def __init__(self, path: Path, index: int, count: int, progress: Progress | None) -> None:
+        self.path, self.index, self.count, self.progress = path, index, count, progress
+        self.read = self.loaded = self.quarantined = 0
+        self.bytes_total = path.stat().st_size
+
+    def emit(self, bytes_read: int | None, done: bool = False) -> None:
+        if self.progress is not None:
+            self.progress(
+                ProgressEvent(
+                    self.path, self.index, self.count, self.read, bytes_read, self.bytes_total, done
+                )
+            )
+
+
+def _ingest_file(
+    item: _Planned,
+    store: Store,
+    ledger: Ledger,
+    secret: bytes,
+    read_options: ReadOptions,
+    options: IngestOptions,
+    replace: bool,
+    counter: _Counter,
+) -> FileReport:
+    assert item.reader is not None and item.format is not None
+    report = FileReport(item.path, item.format, item.source)
+    sha256 = file_sha256(item.path)
+    previous = ledger.find(sha256, item.source)
+    if previous and not replace:
+        first = previous[0]
+        report.skipped = True
+        report.batch_id = first.batch_id
+        report.warnings.append(
+            f"skipped: the same file was loaded into source {item.source!r} as batch "
+            f"{first.batch_id} at {first.ingested_at}; use replace to load it again"
+        )
+        return report
+    batch_id = new_batch_id()
+    ctx = BatchContext(item.source, item.format, batch_id, str(item.path), secret)
+    writer = BatchWriter(store, item.source, batch_id)
+    quarantine = QuarantineWriter(store.staging_dir / f"{batch_id}.quarantine.csv")
+    warnings = Warnings()
+    try:
+        for staging in _batches(item, read_options):
+            _load_batch(staging, ctx, options, writer, quarantine, warnings, counter)
+        _reconcile(counter)
+        for entry in previous:  # replace: the old batch goes only once the new one is complete
+            remove_batch(store, entry.source, entry.batch_id)
+        ledger.remove(e.batch_id for e in previous)
+        files = writer.commit()
+        quarantine_file = quarantine.commit(store.quarantine_file(batch_id))
+    except BaseException:
+        quarantine.abort()
+        writer.abort()
+        raise
+    report.read, report.loaded, report.quarantined = (
+        counter.read,
+        counter.loaded,
+        counter.quarantined,
+    )
+    report.warnings = warnings.messages()
+    report.batch_id = batch_id
+    report.quarantine_file = quarantine_file
+    report.months = sorted(writer.months)
+    ledger.append(
+        LedgerEntry(
+            batch_id=batch_id,
+            path=str(item.path.resolve()),
+            size=counter.bytes_total,
+            sha256=sha256,
+            format=item.format,
+            source=item.source,
+            read=report.read,
+            loaded=report.loaded,
+            quarantined=report.quarantined,
+            months=report.months,
+            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+            files=[str(f.relative_to(store.root)) for f in files],
+            quarantine_file=str(quarantine_file.relative_to(store.root))
+            if quarantine_file
+            else None,
+            warnings=report.warnings,
+            replaces=[e.batch_id for e in previous],
+        )
+    )
+    counter.emit(counter.bytes_total, done=True)
+    return report
+
+
+def _batches(item: _Planned, options: ReadOptions) -> Iterator[StagingBatch]:
+    """The reader's batches; low-level read failures become :class:`IngestError` naming the file."""
+    assert item.reader is not None
+    try:
+        yield from item.reader.read(item.path, options)
+    except IngestError:
+        raise
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise IngestError(f"{item.path}: cannot be read as {item.format}: {exc}") from exc
+
+
+def _load_batch(
+    staging: StagingBatch,
+    ctx: BatchContext,
+    options: IngestOptions,
+    writer: BatchWriter,
+    quarantine: QuarantineWriter,
+    warnings: Warnings,
+    counter: _Counter,
+) -> None:
+    table = staging.table
+    if "source_row" in table.column_names:
+        rows = table.column("source_row").combine_chunks().cast(pa.int64())
+    else:  # readers should number rows; fall back to counting
+        first = counter.read + 1
+        rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
+    checked = check_batch(
+        table,
+        file=ctx.source_file,
+        rows=rows,
+        limits=options.limits,
+        field_names=dict(staging.field_names or {}),
+    )
+    lines = build_lines(checked, rows, ctx, warnings)
+    writer.write(lines)
+    quarantine.write_records(staging.quarantined)
+    quarantine.write_table(checked.quarantine)
+    for message in staging.warnings:
+        warnings.add(message)
+    for message, count in checked.warnings.items():
+        warnings.add(message, count)
+    counter.read += staging.read_count
+    counter.loaded += lines.num_rows
+    counter.quarantined += len(staging.quarantined) + checked.quarantine.num_rows
+    counter.emit(staging.bytes_read)
+
+
+def _reconcile(counter: _Counter) -> None:
+    if counter.read != counter.loaded + counter.quarantined:
+        raise AssertionError(
+            f"{counter.path}: read {counter.read} rows but loaded {counter.loaded} and "
+            f"quarantined {counter.quarantined}: the reader's counts do not reconcile"
+        )
+
+
+def new_batch_id() -> str:
+    """A sortable, unique batch id: UTC time plus 6 random hex digits."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    return f"{stamp}-{secrets.token_hex(3)}"
+
+
+__all__ = ["IngestError", "IngestOptions", "IngestReport", "ProgressEvent", "ingest_paths"]

@@ -1,0 +1,76 @@
+"""The quarantine CSV of one batch: ``file,row,field,reason,value``, one line per row not loaded.
+
+Written under the batch's staging folder while the file is read and moved to
+``<store>/quarantine/<batch_id>.csv`` with the batch (only when something was quarantined).
+Values of the ``patient_id`` field are replaced by ``<redacted>``: raw patient ids are never
+written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from claimscope.ingest.base import QuarantineRecord
+from claimscope.ingest.validate import MAX_VALUE_CHARS, QUARANTINE_SCHEMA, REDACTED
+
+PATIENT_FIELDS = frozenset({"patient_id"})
+
+
+class QuarantineWriter:
+    """Appends quarantine rows to a CSV file, created on the first row."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.rows = 0
+        self._writer: pacsv.CSVWriter | None = None
+
+    def write_table(self, table: pa.Table) -> None:
+        """Append rows shaped like :data:`QUARANTINE_SCHEMA`."""
+        if table.num_rows == 0:
+            return
+        if self._writer is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._writer = pacsv.CSVWriter(str(self.path), QUARANTINE_SCHEMA)
+        self._writer.write_table(table.cast(QUARANTINE_SCHEMA))
+        self.rows += table.num_rows
+
+    def write_records(self, records: Sequence[QuarantineRecord]) -> None:
+        """Append rows a reader rejected itself (patient-id values redacted)."""
+        if not records:
+            return
+        values = [
+            REDACTED if r.field in PATIENT_FIELDS else r.value[:MAX_VALUE_CHARS] for r in records
+        ]
+        table = pa.table(
+            {
+                "file": [r.file for r in records],
+                "row": pa.array([r.row for r in records], pa.int64()),
+                "field": [r.field for r in records],
+                "reason": [r.reason for r in records],
+                "value": values,
+            },
+            schema=QUARANTINE_SCHEMA,
+        )
+        self.write_table(table)
+
+    def commit(self, target: Path) -> Path | None:
+        """Close and move the file to ``target``; None when nothing was quarantined."""
+        if self._writer is None:
+            return None
+        self._writer.close()
+        self._writer = None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(self.path, target)
+        return target
+
+    def abort(self) -> None:
+        """Close and delete the file."""
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        self.path.unlink(missing_ok=True)

@@ -1,0 +1,168 @@
+"""Streaming CSV and Parquet reading shared by the tabular readers (generic, CMS PUF, Tuva).
+
+CSV files are read with ``pyarrow.csv.open_csv`` in blocks, every column as a string (typing is
+the pipeline's job, so a stray letter in an amount quarantines one row instead of failing the
+file). Rows with the wrong number of fields are skipped by the parser and reported as
+quarantine records with their data-row number; rows are numbered from 1 for the first row
+after the header, so row ``r`` is line ``r + 1`` of the file (as long as no quoted value spans
+lines). ``.gz`` files are decompressed on the fly.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from claimscope.ingest.base import IngestError, QuarantineRecord
+
+HEAD_BYTES: Final = 64 * 1024
+_BLOCK_BYTES: Final = 8 * 1024 * 1024
+_DELIMITERS: Final = ",\t|;"
+
+
+def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
+    """The first ``size`` bytes of a file, decompressed when it is gzip."""
+    with path.open("rb") as handle:
+        head = handle.read(size)
+    if head[:2] == b"\x1f\x8b":
+        with gzip.open(path, "rb") as handle:
+            return handle.read(size)
+    return head
+
+
+def header_fields(head: bytes) -> tuple[list[str], str] | None:
+    """(column names, delimiter) of a delimited text header, or None if it is not one."""
+    text = head.decode("utf-8-sig", errors="replace")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first or "\x00" in first:
+        return None
+    delimiter = max(_DELIMITERS, key=first.count)
+    if first.count(delimiter) == 0:
+        return None
+    names = next(csv.reader(io.StringIO(first), delimiter=delimiter))
+    return [n.strip() for n in names], delimiter
+
+
+def parquet_columns(path: Path, head: bytes) -> list[str] | None:
+    """Column names of a Parquet file (None when ``head`` is not Parquet or it is unreadable)."""
+    if not head.startswith(b"PAR1"):
+        return None
+    try:
+        return list(pq.read_schema(path).names)
+    except (OSError, pa.ArrowException):
+        return None
+
+
+@dataclass
+class TextChunk:
+    """Rows of one CSV block: a string table, each row's number, rows the parser rejected."""
+
+    table: pa.Table
+    rows: np.ndarray
+    rejected: list[QuarantineRecord] = field(default_factory=list)
+    bytes_read: int = 0
+
+
+class _Rejects:
+    """Collects rows with a wrong field count (the parser calls us, we say skip)."""
+
+    def __init__(self) -> None:
+        self.lines: list[tuple[int, int, int]] = []
+
+    def __call__(self, row: pacsv.InvalidRow) -> str:
+        self.lines.append((row.number or 0, row.expected_columns, row.actual_columns))
+        return "skip"
+
+
+def iter_csv(
+    path: Path, columns: Sequence[str], *, delimiter: str, batch_rows: int
+) -> Iterator[TextChunk]:
+    """Stream ``columns`` of a delimited file as string tables of about ``batch_rows`` rows."""
+    rejects = _Rejects()
+    # Single-threaded parsing: the parser then knows the line number of every rejected row.
+    read = pacsv.ReadOptions(use_threads=False, block_size=_BLOCK_BYTES)
+    parse_opts = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=rejects)
+    convert = pacsv.ConvertOptions(
+        column_types={c: pa.string() for c in columns},
+        include_columns=list(columns),
+        strings_can_be_null=True,
+        quoted_strings_can_be_null=True,
+    )
+    raw = pa.OSFile(str(path))
+    gzipped = raw.read(2) == b"\x1f\x8b"
+    raw.seek(0)
+    # Progress is measured on the file itself (compressed bytes for .gz).
+    stream = pa.CompressedInputStream(raw, "gzip") if gzipped else raw
+    next_row, pending, pending_rows = 1, [], 0
+    reported = 0
+    try:
+        reader = pacsv.open_csv(stream, read, parse_opts, convert)
+        for batch in reader:
+            pending.append(batch)
+            pending_rows += batch.num_rows
+            if pending_rows < batch_rows:
+                continue
+            chunk, next_row, reported = _chunk(pending, next_row, rejects, reported, path)
+            chunk.bytes_read = raw.tell()
+            pending, pending_rows = [], 0
+            yield chunk
+        if pending or len(rejects.lines) > reported:
+            chunk, next_row, reported = _chunk(pending, next_row, rejects, reported, path)
+            chunk.bytes_read = raw.tell()
+            yield chunk
+    except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        raise IngestError(f"{path}: cannot read as delimited text: {exc}") from exc
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _chunk(
+    batches: list[pa.RecordBatch], next_row: int, rejects: _Rejects, reported: int, path: Path
+) -> tuple[TextChunk, int, int]:
+    """Number the rows of ``batches`` from ``next_row``, stepping over rejected rows."""
+    table = pa.Table.from_batches(batches) if batches else pa.table({})
+    n = table.num_rows
+    # Data-row number = physical line - 1 (the header is line 1).
+    ahead = np.array(sorted(line - 1 for line, _, _ in rejects.lines if line - 1 >= next_row))
+    candidates = np.arange(next_row, next_row + n + len(ahead), dtype=np.int64)
+    rows = np.setdiff1d(candidates, ahead.astype(np.int64), assume_unique=True)[:n]
+    rejected = [
+        QuarantineRecord(
+            file=str(path),
+            row=line - 1,
+            field="(row)",
+            reason=f"wrong number of fields: {actual}, expected {expected}",
+        )
+        for line, expected, actual in rejects.lines[reported:]
+    ]
+    following = int(rows[-1]) + 1 if n else next_row
+    return TextChunk(table=table, rows=rows, rejected=rejected), following, len(rejects.lines)
+
+
+def iter_parquet(
+    path: Path, columns: Sequence[str], *, batch_rows: int
+) -> Iterator[tuple[pa.Table, int, int]]:
+    """Stream ``columns`` of a Parquet file: (table, first row number, approximate bytes read)."""
+    try:
+        handle = pq.ParquetFile(path)
+        total_rows = max(handle.metadata.num_rows, 1)
+        size = path.stat().st_size
+        first = 1
+        for batch in handle.iter_batches(batch_size=batch_rows, columns=list(columns)):
+            table = pa.Table.from_batches([batch])
+            done = first - 1 + table.num_rows
+            yield table, first, int(size * done / total_rows)
+            first += table.num_rows
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise IngestError(f"{path}: cannot read as Parquet: {exc}") from exc
