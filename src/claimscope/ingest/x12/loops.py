@@ -1,0 +1,524 @@
+"""The 837 loop structure: billing provider, subscriber, patient, claim and service line.
+
+One staged row is one service line (2400 loop, ``LX``). Claim and hierarchy values are
+carried down to each line:
+
+* 2000A/2010AA billing provider: ``NM1*85`` NPI (qualifier ``XX``), ``PRV*BI`` taxonomy, ``N4``;
+* 2000B/2010BA/BB subscriber: ``SBR09`` claim filing indicator (payer type), member id, payer id;
+* 2000C/2010CA patient (when not the subscriber): name and birth date with the member id;
+* 2300 claim: ``CLM01`` id, ``CLM05`` place of service / frequency, claim-level dates;
+* 2310 claim providers: rendering ``NM1*82`` + ``PRV*PE`` (837I: attending ``NM1*71``),
+  service facility ``NM1*77`` + ``N4``;
+* 2320/2330 other-payer loops (after ``SBR`` inside a claim) are skipped: they describe
+  coordination of benefits, not this claim's payer or providers;
+* 2400 line: ``SV1``/``SV2``, line ``DTP*472`` dates, line-level rendering provider and facility.
+
+Lines the reader cannot use are quarantined with the segment number and X12 element name; a
+claim with no service line counts as one quarantined row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from claimscope.ingest.base import IngestError, QuarantineRecord
+from claimscope.ingest.x12.envelope import Envelope
+from claimscope.ingest.x12.segments import (
+    NO_MODIFIERS,
+    SEGMENT_ID,
+    ElementError,
+    decimal,
+    element,
+    iso_date,
+    modifiers,
+    pad,
+    procedure,
+    service_period,
+    split_composite,
+)
+from claimscope.ingest.x12.tokenizer import Delimiters
+
+# Staged columns, in the order of the row tuples the parser appends.
+ROW_COLUMNS = (
+    # claim-level values, the same for every line of a claim (see Claim.prefix)
+    "claim_id",
+    "claim_frequency",
+    "claim_type",
+    "patient_id",
+    "billing_npi",
+    "payer_type",
+    "setting",
+    # line-level values
+    "line_number",
+    "service_from",
+    "service_to",
+    "rendering_npi",
+    "rendering_taxonomy",
+    "state",
+    "place_of_service",
+    "revenue_code",
+    "hcpcs_code",
+    "modifier_1",
+    "modifier_2",
+    "modifier_3",
+    "modifier_4",
+    "units",
+    "charge_amount",
+    "source_row",
+)
+
+# Segments of the 837P/837I guides (and 4010 predecessors) that carry nothing the reader uses.
+_IGNORED = """BHT PER REF N3 PAT CN1 AMT K3 NTE CR1 CR2 CR3 CR4 CR5 CR6 CR7 CRC HI HCP CL1 PWK
+QTY MEA PS1 LIN CTP SVD CAS LQ FRM OI MIA MOA HSD SV5 N2 CUR TOO SV3 SV4 SV6 SV7 DSB UR TA1"""
+IGNORED_SEGMENTS = frozenset(_IGNORED.split())
+
+PayerLookup = Callable[[str], "str | None"]
+Handler = Callable[[list[str], int], None]
+
+
+class Claim:
+    """2300 claim values that every line of the claim inherits (class-level defaults)."""
+
+    dates: tuple[str, str] | None = None
+    statement: tuple[str, str] | None = None
+    error: ElementError | None = None
+    rendering: tuple[str | None, str | None] = (None, None)  # (NPI, taxonomy)
+    attending: tuple[str | None, str | None] = (None, None)
+    facility_state: str | None = None
+    lines: int = 0
+    prefix: tuple[str | None, ...] | None = None
+
+    def __init__(self, claim_id: str, segment: int, composite: list[str]) -> None:
+        self.claim_id = claim_id
+        self.segment = segment
+        self.place_of_service = composite[0] or None
+        self.frequency = composite[2] or None if len(composite) > 2 else None
+        self.patient_id: str | None = None
+        self.payer_type: str | None = None
+        self.payer_error: ElementError | None = None
+
+
+class Line:
+    """One 2400 service line being read (class-level defaults keep creation cheap)."""
+
+    code: str | None = None
+    modifiers: tuple[str | None, ...] = NO_MODIFIERS
+    revenue_code: str | None = None
+    charge: str | None = None
+    units: str | None = None
+    place_of_service: str | None = None
+    dates: tuple[str, str] | None = None
+    rendering: tuple[str | None, str | None] = (None, None)
+    facility_state: str | None = None
+    error: ElementError | None = None
+
+    def __init__(self, number: str, segment: int) -> None:
+        self.number = number
+        self.segment = segment
+
+
+class ClaimParser:
+    """Turns a stream of 837 segments into staged line tuples and quarantine records."""
+
+    def __init__(self, file: str, delimiters: Delimiters, payer_type_for: PayerLookup) -> None:
+        self.file = file
+        self.envelope = Envelope(file, delimiters.component)
+        self.element_separator = delimiters.element
+        self.component = delimiters.component
+        self.payer_type_for = payer_type_for
+        self.rows: list[tuple[object, ...]] = []
+        self.quarantined: list[QuarantineRecord] = []
+        self.segments = 0
+        self.claim: Claim | None = None
+        self.line: Line | None = None
+        self.in_cob = False
+        self.entity = ""
+        self._reset_billing()
+        self._reset_subscriber()
+        envelope = self.envelope
+        self._outside: dict[str, Handler] = {
+            "ISA": envelope.isa,
+            "GS": envelope.gs,
+            "ST": self._st,
+            "SE": self._se,
+            "GE": envelope.ge,
+            "IEA": envelope.iea,
+        }
+        self._inside: dict[str, Handler] = {
+            **self._outside,
+            "LX": self._lx,
+            "SV1": self._sv1,
+            "SV2": self._sv2,
+            "DTP": self._dtp,
+            "NM1": self._nm1,
+            "N4": self._n4,
+            "PRV": self._prv,
+            "DMG": self._dmg,
+            "SBR": self._sbr,
+            "CLM": self._clm,
+            "HL": self._hl,
+        }
+        self.handlers = self._outside
+        self.ignored: frozenset[str] = frozenset()
+
+    # -- driving ---------------------------------------------------------------------------
+    def feed(self, segments: list[str]) -> None:
+        """Process complete segments in file order.
+
+        Inside a transaction set every claim segment has a handler or is known to carry
+        nothing used here; outside one only envelope segments are valid, which the
+        ``_outside`` handler table enforces without a per-segment check.
+        """
+        separator = self.element_separator
+        number = self.segments
+        try:
+            for segment in segments:
+                number += 1
+                elements = segment.split(separator)
+                handler = self.handlers.get(elements[0])
+                if handler is not None:
+                    handler(elements, number)
+                elif elements[0] not in self.ignored:
+                    number = self._unrecognised(segment, number)
+        finally:
+            self.segments = number
+
+    def finish(self) -> None:
+        """Check that every envelope was closed (else the file is truncated)."""
+        self.envelope.finish(self.segments)
+
+    def _unrecognised(self, segment: str, number: int) -> int:
+        """Handle a piece without a handler; returns the (possibly corrected) segment number."""
+        stripped = segment.strip()
+        if not stripped:
+            return number - 1  # blank piece between terminators: not a segment
+        elements = stripped.split(self.element_separator)
+        tag = elements[0]
+        if SEGMENT_ID.fullmatch(tag) is None:
+            raise self.envelope.error(
+                number, f"invalid segment {_preview(stripped)!r}: garbage or wrong delimiters"
+            )
+        handler = self.handlers.get(tag)
+        if handler is not None:
+            handler(elements, number)
+        elif self.envelope.transaction is None:
+            raise self.envelope.error(number, f"{tag} segment outside a transaction set (ST/SE)")
+        return number
+
+    # -- envelopes and hierarchy -----------------------------------------------------------
+    def _st(self, elements: list[str], number: int) -> None:
+        self.envelope.st(elements, number)
+        self.handlers, self.ignored = self._inside, IGNORED_SEGMENTS
+        self._reset_billing()
+        self._reset_subscriber()
+
+    def _se(self, elements: list[str], number: int) -> None:
+        self._close_claim()
+        self.envelope.se(elements, number)
+        self.handlers, self.ignored = self._outside, frozenset()
+
+    def _reset_billing(self) -> None:
+        self.billing_npi: str | None = None
+        self.billing_taxonomy: str | None = None
+        self.billing_state: str | None = None
+
+    def _reset_subscriber(self) -> None:
+        self.filing_indicator = ""
+        self.member_id = ""
+        self.payer_id = ""
+        self._reset_patient()
+
+    def _reset_patient(self) -> None:
+        self.patient_name: tuple[str, str] | None = None
+        self.patient_birth = ""
+
+    def _hl(self, elements: list[str], number: int) -> None:
+        self._close_claim()
+        level = element(elements, 3)
+        if level == "20":
+            self._reset_billing()
+        elif level == "22":
+            self._reset_subscriber()
+        elif level == "23":
+            self._reset_patient()
+        self.entity = ""
+
+    def _sbr(self, elements: list[str], number: int) -> None:
+        if self.claim is None:
+            self.filing_indicator = element(elements, 9)
+        else:
+            self.in_cob = True  # 2320: other subscriber / payer for this claim
+        self.entity = ""
+
+    # -- names, addresses, provider details ------------------------------------------------
+    def _nm1(self, elements: list[str], number: int) -> None:
+        self.entity = ""
+        if self.in_cob:
+            return
+        pad(elements, 9)
+        code = elements[1]
+        npi = elements[9] if elements[8] == "XX" else None
+        line, claim = self.line, self.claim
+        if code == "82":
+            if line is not None:
+                line.rendering = (npi, None)
+                self.entity = "line_rendering"
+            elif claim is not None:
+                claim.rendering = (npi, None)
+                self.entity = "rendering"
+        elif code == "77":
+            self.entity = "line_facility" if line is not None else "facility"
+        elif claim is not None:
+            if code == "71" and line is None:
+                claim.attending = (npi, None)
+                self.entity = "attending"
+        elif code == "85":
+            self.billing_npi = npi
+            self.entity = "billing"
+        elif code == "IL":
+            self.member_id = elements[9]
+        elif code == "PR":
+            self.payer_id = elements[9]
+        elif code == "QC":
+            self.patient_name = (elements[3].upper(), elements[4].upper())
+            self.entity = "patient"
+
+    def _n4(self, elements: list[str], number: int) -> None:
+        state = element(elements, 2) or None
+        entity = self.entity
+        if entity == "billing":
+            self.billing_state = state
+        elif entity == "facility" and self.claim is not None:
+            self.claim.facility_state = state
+        elif entity == "line_facility" and self.line is not None:
+            self.line.facility_state = state
+
+    def _prv(self, elements: list[str], number: int) -> None:
+        taxonomy = element(elements, 3) or None
+        role = element(elements, 1)
+        if role == "BI" and self.claim is None:
+            self.billing_taxonomy = taxonomy
+        elif self.entity == "line_rendering" and self.line is not None:
+            self.line.rendering = (self.line.rendering[0], taxonomy)
+        elif self.entity == "rendering" and self.claim is not None:
+            self.claim.rendering = (self.claim.rendering[0], taxonomy)
+        elif self.entity == "attending" and self.claim is not None:
+            self.claim.attending = (self.claim.attending[0], taxonomy)
+
+    def _dmg(self, elements: list[str], number: int) -> None:
+        if self.entity == "patient":
+            self.patient_birth = element(elements, 2)
+
+    # -- claim -----------------------------------------------------------------------------
+    def _clm(self, elements: list[str], number: int) -> None:
+        self._close_claim()
+        pad(elements, 5)
+        claim = Claim(elements[1], number, split_composite(elements[5], self.component))
+        claim.payer_type, claim.payer_error = self._payer_type()
+        claim.patient_id = self._patient_id()
+        if not claim.claim_id:
+            claim.error = ElementError("CLM-01", "claim has no identifier")
+        self.claim = claim
+        self.in_cob = False
+        self.entity = ""
+
+    def _payer_type(self) -> tuple[str | None, ElementError | None]:
+        indicator = self.filing_indicator
+        if not indicator:
+            return None, ElementError("SBR-09", "subscriber has no claim filing indicator")
+        payer_type = self.payer_type_for(indicator)
+        if payer_type is None:
+            return None, ElementError("SBR-09", "unknown claim filing indicator", indicator)
+        return payer_type, None
+
+    def _patient_id(self) -> str | None:
+        """Member id scoped by payer; a dependent patient adds name and birth date."""
+        if not self.member_id:
+            return None
+        subscriber = f"{self.payer_id}|{self.member_id}"
+        if self.patient_name is None:
+            return subscriber
+        last, first = self.patient_name
+        return f"{subscriber}|{last}|{first}|{self.patient_birth}"
+
+    def _close_claim(self) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        self._close_line()
+        if claim.lines == 0:
+            self._quarantine(
+                claim.segment, ElementError("LX", "claim has no service lines", claim.claim_id)
+            )
+        self.claim = None
+        self.in_cob = False
+
+    # -- service lines ---------------------------------------------------------------------
+    def _lx(self, elements: list[str], number: int) -> None:
+        if self.claim is None:
+            raise self.envelope.error(number, "LX (service line) outside a claim (CLM)")
+        self._close_line()
+        self.line = Line(elements[1] if len(elements) > 1 else "", number)
+        self.in_cob = False
+        self.entity = ""
+
+    def _service_line(self, tag: str, number: int) -> Line:
+        line = self.line
+        if line is None:
+            raise self.envelope.error(number, f"{tag} outside a service line loop (LX)")
+        if line.code is not None or line.revenue_code is not None:
+            raise self.envelope.error(number, f"second {tag} in one service line (LX)")
+        line.segment = number
+        return line
+
+    def _sv1(self, elements: list[str], number: int) -> None:
+        line = self.line
+        if line is None or line.code is not None:
+            line = self._service_line("SV1", number)  # raises the structural error
+        line.segment = number
+        if len(elements) < 6:
+            pad(elements, 5)
+        line.place_of_service = elements[5] or None
+        charge, units = elements[2], elements[4]
+        parts = elements[1].split(self.component)
+        count = len(parts)
+        if (
+            count > 1
+            and parts[0] == "HC"
+            and parts[1]
+            and (charge.isdigit() or charge.replace(".", "", 1).isdigit())
+            and (units.isdigit() or units.replace(".", "", 1).isdigit())
+        ):
+            # Fast path for the common shape "HC:code[:modifiers]" with plain amounts.
+            line.code, line.charge, line.units = parts[1], charge, units
+            if count > 2:
+                line.modifiers = modifiers(parts)
+            return
+        try:
+            line.code, line.modifiers = procedure(elements[1], self.component, "SV1-01")
+            line.charge = decimal(charge, "SV1-02", "line charge")
+            line.units = decimal(units, "SV1-04", "units")
+        except ElementError as error:
+            line.error = error
+            line.code = line.code or ""
+
+    def _sv2(self, elements: list[str], number: int) -> None:
+        line = self._service_line("SV2", number)
+        pad(elements, 5)
+        line.revenue_code = elements[1] or None
+        try:
+            if not elements[2]:
+                raise ElementError("SV2-02", "revenue-code-only line has no HCPCS code")
+            line.code, line.modifiers = procedure(elements[2], self.component, "SV2-02")
+            line.charge = decimal(elements[3], "SV2-03", "line charge")
+            line.units = decimal(elements[5], "SV2-05", "units")
+        except ElementError as error:
+            line.error = error
+            line.code = line.code or ""
+
+    def _dtp(self, elements: list[str], number: int) -> None:
+        claim = self.claim
+        if claim is None:
+            return
+        if len(elements) < 4:
+            pad(elements, 3)
+        qualifier = elements[1]
+        if (qualifier != "472" and qualifier != "434") or self.in_cob:
+            return
+        line = self.line
+        try:
+            if elements[2] == "D8" and (day := iso_date(elements[3])) is not None:
+                period: tuple[str, str] = (day, day)
+            else:
+                period = service_period(elements[2], elements[3], "DTP-03")
+        except ElementError as error:
+            if line is not None:
+                line.error = line.error or error
+            else:
+                claim.error = claim.error or error
+            return
+        if line is not None:
+            if qualifier == "472":
+                line.dates = period
+        elif qualifier == "472":
+            claim.dates = period
+        else:
+            claim.statement = period
+
+    def _close_line(self) -> None:
+        line, claim = self.line, self.claim
+        if line is None or claim is None:
+            return
+        self.line = None
+        claim.lines += 1
+        dates = line.dates or claim.dates or claim.statement
+        error = line.error or claim.error or claim.payer_error
+        if error is None and line.code is None:
+            error = ElementError("SV1", "service line (LX) has no SV1/SV2 segment", line.number)
+        if error is None and dates is None:
+            error = ElementError("DTP*472", "no service date on the line or the claim")
+        if error is not None:
+            self._quarantine(line.segment, error)
+            return
+        assert dates is not None
+        npi, taxonomy = line.rendering
+        if npi is None:
+            npi, taxonomy = self._claim_rendering(claim)
+        prefix = claim.prefix
+        if prefix is None:
+            prefix = claim.prefix = self._claim_prefix(claim)
+        mods = line.modifiers
+        self.rows.append(
+            (
+                *prefix,
+                line.number,
+                dates[0],
+                dates[1],
+                npi,
+                taxonomy,
+                line.facility_state or claim.facility_state or self.billing_state,
+                line.place_of_service or claim.place_of_service if prefix[6] is None else None,
+                line.revenue_code,
+                line.code,
+                mods[0],
+                mods[1],
+                mods[2],
+                mods[3],
+                line.units,
+                line.charge,
+                line.segment,
+            )
+        )
+
+    def _claim_prefix(self, claim: Claim) -> tuple[str | None, ...]:
+        """The claim-level leading values of every row of ``claim`` (ROW_COLUMNS order)."""
+        institutional = self.envelope.claim_type == "institutional"
+        return (
+            claim.claim_id,
+            claim.frequency,
+            self.envelope.claim_type,
+            claim.patient_id,
+            self.billing_npi,
+            claim.payer_type,
+            "facility" if institutional else None,
+        )
+
+    def _claim_rendering(self, claim: Claim) -> tuple[str | None, str | None]:
+        """Claim rendering provider, else (837I) attending, else the billing provider."""
+        if claim.rendering[0]:
+            return claim.rendering
+        if claim.attending[0]:
+            return claim.attending
+        return self.billing_npi, self.billing_taxonomy
+
+    def _quarantine(self, number: int, error: ElementError) -> None:
+        self.quarantined.append(
+            QuarantineRecord(self.file, number, error.field, error.reason, error.value)
+        )
+
+
+def _preview(text: str, limit: int = 30) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+__all__ = ["ROW_COLUMNS", "ClaimParser", "IngestError"]
