@@ -70,3 +70,12 @@ def test_crosswalk_reader_drops_footnotes_and_forward_fills(shared_data: Path) -
     assert not second["own_code"] and second["code"] == "02"  # continuation row
     part_a = [r for r in rows if r["description"] == "Hospice"]
     assert part_a and part_a[0]["code"] == ""  # institutional type without a specialty code
+
+
+def test_docs_list_every_slug_and_built_in_set() -> None:
+    from claimscope.terminology.codesets import code_sets
+    from claimscope.terminology.specialty import specialties
+
+    doc = (ROOT / "docs" / "terminology.md").read_text(encoding="utf-8")
+    assert [s for s in specialties() if f"| `{s}` |" not in doc] == []
+    assert [s for s in code_sets() if f"| `{s}` |" not in doc] == []

@@ -33,10 +33,8 @@ DATA_DIR = ROOT / "src" / "claimscope" / "terminology" / "data"
 DEFAULT_SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT / "src"))
 
-from claimscope.terminology.specialty import (  # noqa: E402
-    normalise_medicare_code,
-    normalise_text,
-)
+from claimscope.terminology._data import normalise_text  # noqa: E402
+from claimscope.terminology.specialty import normalise_medicare_code  # noqa: E402
 
 NUCC_FILE = "nucc/nucc_taxonomy_240.csv"
 CROSSWALK_FILE = "cms-specialty-crosswalk/medicare-provider-taxonomy-crosswalk-2019.json"
