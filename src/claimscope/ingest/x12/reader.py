@@ -58,18 +58,22 @@ class X12Reader:
             for segments in iter_segment_lists(stream, delimiters, file):
                 with gc_paused():
                     parser.feed(segments)
-                if len(parser.rows) + len(parser.quarantined) >= limit:
-                    yield take_batch(parser, stream.tell())
+                while len(parser.rows) + len(parser.quarantined) >= limit:
+                    yield take_batch(parser, limit, stream.tell())
                     emitted = True
             parser.finish()
-            if parser.rows or parser.quarantined or not emitted:
-                yield take_batch(parser, stream.tell())
+            while parser.rows or parser.quarantined or not emitted:
+                yield take_batch(parser, limit, stream.tell())
+                emitted = True
 
 
-def take_batch(parser: ClaimParser, bytes_read: int | None = None) -> StagingBatch:
-    """The rows and quarantine records collected so far, as a batch; the parser is emptied."""
-    rows, quarantined = parser.rows, parser.quarantined
-    parser.rows, parser.quarantined = [], []
+def take_batch(parser: ClaimParser, limit: int, bytes_read: int | None = None) -> StagingBatch:
+    """Up to ``limit`` of the rows and quarantine records collected so far, as a batch."""
+    quarantined = parser.quarantined[:limit]
+    del parser.quarantined[:limit]
+    room = limit - len(quarantined)
+    rows = parser.rows[:room]
+    del parser.rows[:room]
     with gc_paused():
         table = rows_to_table(rows)
     return StagingBatch(table=table, quarantined=quarantined, bytes_read=bytes_read)
