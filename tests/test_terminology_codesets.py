@@ -152,6 +152,9 @@ def test_matches_array_agrees_with_matches() -> None:
     assert got == [True, True, True, False, False, False, True, True]
     chunked = pa.chunked_array([values[:3], values[3:]], type=pa.string())
     assert spec.matches_array(chunked).to_pylist() == got
+    encoded = pa.array(values, type=pa.large_string()).dictionary_encode()
+    assert spec.matches_array(encoded).to_pylist() == got
+    assert spec.matches_array(pa.array([None, None])).to_pylist() == [False, False]
 
 
 def test_describe_names_built_in_sets() -> None:

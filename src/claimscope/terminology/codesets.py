@@ -107,7 +107,14 @@ class CodeSpec:
         return c in self.codes or _in_ranges(c, self.ranges)
 
     def matches_array(self, codes: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
-        """Vectorised :meth:`matches` over an Arrow string array (nulls give False)."""
+        """Vectorised :meth:`matches` over an Arrow string array (nulls give False).
+
+        Accepts string, large_string, dictionary-encoded strings and all-null arrays.
+        """
+        value_type = codes.type.value_type if pa.types.is_dictionary(codes.type) else codes.type
+        if pa.types.is_null(value_type) or pa.types.is_dictionary(codes.type):
+            target = pa.string() if pa.types.is_null(value_type) else value_type
+            codes = codes.cast(target)
         norm = pc.utf8_upper(pc.utf8_trim_whitespace(codes))
         hit = pc.is_in(norm, value_set=pa.array(sorted(self.codes), type=pa.string()))
         five = pc.equal(pc.utf8_length(norm), 5)
@@ -175,7 +182,7 @@ def code_sets() -> dict[str, CodeSet]:
 def subsection_of(code: str) -> str | None:
     """Slug of the ``pmr`` subsection holding ``code`` (e.g. ``therapeutic_procedures``).
 
-    Subsections nested numerically inside another (adaptive behaviour 97151-97158 and the
+    Subsections nested numerically inside another (adaptive behavior 97151-97158 and the
     evaluations 97161-97172 inside 97110-97546) win, because the first match in data-file
     order is taken and nested subsections are listed first. None outside 97010-97799 and for
     codes in the gaps between subsections.
