@@ -33,55 +33,48 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Final, Literal
+from typing import Any, Final
 
-from claimscope.analysis.measures import MEASURE_DEFS
-from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
+from claimscope.analysis.privacy_grid import SuppressedGrid, suppress_grid
+from claimscope.analysis.privacy_rules import (
+    COUNT_CELLS,
+    DOLLAR_CELLS,
+    PATIENT_CELLS,
+    RULE,
+    SHARE_DECIMALS,
+    CellKind,
+    Status,
+    is_small,
+    kind_for_measure,
+    pinned,
+    suppression_block,
+)
+from claimscope.analysis.query import PrivacyPolicy
 from claimscope.analysis.result import CodeRow, TopResult
 
-RULE: Final = "cms_cell_size"
-SHARE_DECIMALS: Final = 4
+__all__ = [
+    "COUNT_CELLS",
+    "DOLLAR_CELLS",
+    "PATIENT_CELLS",
+    "RULE",
+    "SHARE_DECIMALS",
+    "CellKind",
+    "Status",
+    "SuppressedGrid",
+    "SuppressedTable",
+    "is_small",
+    "kind_for_measure",
+    "suppress_cells",
+    "suppress_grid",
+    "suppress_ranking",
+    "suppression_block",
+]
+
 METHOD_1D: Final = (
     "primary: cell count below threshold (and count values below threshold); complementary: "
     "smallest shown cells until no suppressed value or small-cell sum is derivable from the "
     "total; decided before the limit is applied"
 )
-Status = Literal["shown", "primary", "complementary"]
-
-
-@dataclass(frozen=True)
-class CellKind:
-    """What a table's values are, which decides what an adversary knows about them.
-
-    ``count``: values are counts (services, lines, claims, patients): whole numbers, and a
-    shown count of 1 to threshold-1 would itself break the rule. ``value_is_cell_count``:
-    the value is the count suppression judges (distinct patients), so a suppressed cell is
-    known to lie between 1 and threshold-1. ``additive``: the total is the sum of the cells
-    (false for distinct counts, where one patient can appear under several codes).
-    """
-
-    count: bool = True
-    value_is_cell_count: bool = False
-    additive: bool = True
-
-
-COUNT_CELLS: Final = CellKind()
-DOLLAR_CELLS: Final = CellKind(count=False)
-PATIENT_CELLS: Final = CellKind(value_is_cell_count=True, additive=False)
-
-
-def kind_for_measure(measure: str, *, upper_bound: bool = False) -> CellKind:
-    """The :class:`CellKind` of a measure name (see ``analysis.measures``).
-
-    Patients summed from aggregated rows (``upper_bound``) are a sum of beneficiary counts
-    judged by services, so they behave like an additive count.
-    """
-    definition = MEASURE_DEFS[measure]
-    if measure == "patients":
-        return COUNT_CELLS if upper_bound else PATIENT_CELLS
-    if definition.unit == "USD":
-        return DOLLAR_CELLS
-    return CellKind(additive=definition.additive)
 
 
 @dataclass(frozen=True)
@@ -118,47 +111,6 @@ class SuppressedTable:
             total_suppressed=self.total_suppressed,
             reason=self.reason,
         )
-
-
-def suppression_block(
-    policy: PrivacyPolicy,
-    *,
-    primary: int,
-    complementary: int,
-    method: str,
-    total_suppressed: bool = False,
-    reason: str | None = None,
-) -> dict[str, Any]:
-    """The JSON record of how an output was protected, shared by every result type."""
-    block: dict[str, Any] = {
-        "rule": RULE,
-        "min_cell_size": policy.min_cell_size,
-        "allow_small_cells": policy.allow_small_cells,
-        "primary": primary,
-        "complementary": complementary,
-        "total_suppressed": total_suppressed,
-        "method": method,
-        "shares_rounded_to": SHARE_DECIMALS,
-    }
-    if policy.allow_small_cells and policy.min_cell_size < DEFAULT_MIN_CELL_SIZE:
-        block["override"] = (
-            f"threshold lowered to {policy.min_cell_size} below the CMS minimum of "
-            f"{DEFAULT_MIN_CELL_SIZE} (--allow-small-cells): not for publication"
-        )
-    if reason:
-        block["reason"] = reason
-    return block
-
-
-def is_small(value: float | None, cell_count: float | None, threshold: int, kind: CellKind) -> bool:
-    """True when a cell must be suppressed on its own (primary suppression).
-
-    A missing or zero cell count on a cell that exists means its people cannot be counted,
-    so it is treated as small rather than trusted.
-    """
-    if cell_count is None or cell_count < threshold:
-        return True
-    return kind.count and value is not None and 0 < value < threshold
 
 
 def suppress_cells(
@@ -261,13 +213,13 @@ def _exposed(
             if boxes[i][0] == boxes[i][1]:
                 continue  # known from the threshold alone (only with a lowered threshold)
             low, high = _interval(boxes, [i], remainder, total, equality)
-            if _pinned(low, high, kind):
+            if pinned(low, high, kind):
                 return True
         # The small cells' sum is a group of fewer than `threshold` patients unless it is
         # the whole table (then it is the total, whose cell count passed the check).
         if equality and (shown or complementary):
             low, high = _interval(boxes, primary, remainder, total, equality)
-            if _pinned(low, high, kind):
+            if pinned(low, high, kind):
                 return True
     return False
 
@@ -305,15 +257,6 @@ def _interval(
     if equality:
         return low, min(own_high, remainder - rest_low)
     return low, min(own_high, total * len(members))
-
-
-def _pinned(low: float, high: float, kind: CellKind) -> bool:
-    if math.isinf(high):
-        return False
-    if kind.count:
-        # Counts are whole numbers: an interval holding a single integer pins it.
-        return math.floor(high + 1e-9) <= math.ceil(low - 1e-9)
-    return high - low < 0.01
 
 
 def suppress_ranking(result: TopResult, policy: PrivacyPolicy, *, limit: int | None) -> TopResult:

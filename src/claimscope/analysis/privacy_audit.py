@@ -1,0 +1,207 @@
+"""The adversary inside grid suppression: what can be derived from what a grid shows.
+
+Every shown margin is an equation over its line. Given all of them at once, plus what the
+rule tells about each hidden figure, an exact linear programme bounds every hidden small
+cell, every hidden small margin and every line's sum of hidden small cells. A figure
+whose bounds meet is *derivable*, and the grid needs more suppression.
+
+Known to the adversary, to stay on the safe side (all true of the real data):
+
+* which hidden cells are small: a small count is at least 1, another at least the
+  threshold (each lower bound is capped at the true value, for fractional or zero units);
+* the complementary choice rule: a complementary cell is no larger than any cell it was
+  preferred to (a bound when that cell is shown, an inequality when it is hidden too).
+
+The equations split into independent groups of hidden figures (connected through shared
+lines); each group is solved on its own, which keeps the programmes small.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from claimscope.analysis.privacy_lp import BoxLP
+from claimscope.analysis.privacy_rules import CellKind, Status, pinned
+
+Line = tuple[str, int]  # ("row", i) or ("col", j)
+Cell = tuple[int, int]
+Var = tuple[str, Any]  # ("cell", Cell), ("margin", Line) or ("slack", n)
+
+
+@dataclass
+class GridState:
+    """Working state of grid suppression: figures, counts, and what is hidden so far."""
+
+    values: npt.NDArray[np.float64]
+    counts: npt.NDArray[np.float64]
+    margins: dict[Line, float]
+    margin_counts: dict[Line, float]
+    threshold: int
+    kind: CellKind
+    status: dict[Cell, Status] = field(default_factory=dict)
+    hidden_margins: dict[Line, Status] = field(default_factory=dict)
+    rivals: dict[Cell, list[Cell]] = field(default_factory=dict)
+
+    def cells(self, line: Line) -> list[Cell]:
+        """The cells of a row or column."""
+        rows, cols = self.values.shape
+        if line[0] == "row":
+            return [(line[1], j) for j in range(cols)]
+        return [(i, line[1]) for i in range(rows)]
+
+    def hidden(self, cell: Cell) -> bool:
+        return self.status[cell] != "shown"
+
+    def empty(self, cell: Cell) -> bool:
+        """A true zero: no value and nobody behind it (shown as 0, protects nothing)."""
+        return self.values[cell] == 0 and self.counts[cell] == 0
+
+    def lines(self) -> list[Line]:
+        return sorted(self.margins)
+
+
+@dataclass
+class _System:
+    """Equations ``sum(coef * var) = rhs`` and a box per variable."""
+
+    equations: list[tuple[dict[Var, float], float]] = field(default_factory=list)
+    boxes: dict[Var, tuple[float, float]] = field(default_factory=dict)
+
+
+def audit(grid: GridState) -> tuple[Line, ...] | None:
+    """The lines of the first derivable small figure, or ``None`` when nothing is derivable."""
+    system = _system(grid)
+    for group in _components(system):
+        found = _audit_group(grid, system, group)
+        if found is not None:
+            return found
+    return None
+
+
+def _system(grid: GridState) -> _System:
+    system = _System()
+    for line in grid.lines():
+        coefficients: dict[Var, float] = {}
+        known = 0.0
+        for cell in grid.cells(line):
+            if grid.hidden(cell):
+                coefficients["cell", cell] = 1.0
+            else:
+                known += float(grid.values[cell])
+        if line in grid.hidden_margins:
+            coefficients["margin", line] = -1.0
+            rhs = -known
+        else:
+            rhs = grid.margins[line] - known
+        if coefficients:
+            system.equations.append((coefficients, rhs))
+    for cell, status in grid.status.items():
+        if status != "shown":
+            system.boxes["cell", cell] = _cell_box(grid, cell)
+    for line in grid.hidden_margins:
+        system.boxes["margin", line] = _margin_box(grid, line)
+    _add_rival_inequalities(grid, system)
+    return system
+
+
+def _cell_box(grid: GridState, cell: Cell) -> tuple[float, float]:
+    value = float(grid.values[cell])
+    count = grid.kind.count
+    if grid.status[cell] == "primary":
+        high = grid.threshold - 1.0 if grid.kind.value_is_cell_count else np.inf
+        return min(1.0 if count else 0.0, value), max(high, value)
+    low = min(float(grid.threshold) if count else 0.0, value)
+    shown_rivals = [float(grid.values[r]) for r in grid.rivals.get(cell, []) if not grid.hidden(r)]
+    return low, max(min(shown_rivals, default=np.inf), value)
+
+
+def _margin_box(grid: GridState, line: Line) -> tuple[float, float]:
+    value = grid.margins[line]
+    if grid.hidden_margins[line] == "primary":
+        return min(1.0 if grid.kind.count else 0.0, value), np.inf
+    return min(float(grid.threshold) if grid.kind.count else 0.0, value), np.inf
+
+
+def _add_rival_inequalities(grid: GridState, system: _System) -> None:
+    """``x_pick <= x_rival`` for rivals hidden later: ``x_pick - x_rival + slack = 0``."""
+    n = 0
+    for pick, rivals in sorted(grid.rivals.items()):
+        for rival in rivals:
+            if grid.hidden(rival):
+                slack: Var = ("slack", n)
+                n += 1
+                system.boxes[slack] = (0.0, np.inf)
+                system.equations.append(
+                    ({("cell", pick): 1.0, ("cell", rival): -1.0, slack: 1.0}, 0.0)
+                )
+
+
+def _components(system: _System) -> list[list[Var]]:
+    """Variables linked through shared equations (union-find), each group sorted."""
+    parent: dict[Var, Var] = {v: v for v in system.boxes}
+
+    def find(v: Var) -> Var:
+        while parent[v] != v:
+            parent[v] = parent[parent[v]]
+            v = parent[v]
+        return v
+
+    for coefficients, _ in system.equations:
+        first, *rest = list(coefficients)
+        for other in rest:
+            parent[find(other)] = find(first)
+    groups: dict[Var, list[Var]] = {}
+    for v in sorted(system.boxes):
+        groups.setdefault(find(v), []).append(v)
+    return list(groups.values())
+
+
+def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Line, ...] | None:
+    small_cells = [v[1] for v in group if v[0] == "cell" and grid.status[v[1]] == "primary"]
+    small_margins = [
+        v[1] for v in group if v[0] == "margin" and grid.hidden_margins[v[1]] == "primary"
+    ]
+    if not small_cells and not small_margins:
+        return None
+    index = {v: k for k, v in enumerate(group)}
+    members = set(group)
+    equations = [(c, r) for c, r in system.equations if next(iter(c)) in members]
+    a = np.zeros((len(equations), len(group)))
+    for row, (coefficients, _) in enumerate(equations):
+        for var, coefficient in coefficients.items():
+            a[row, index[var]] = coefficient
+    b = np.array([r for _, r in equations])
+    lo = np.array([system.boxes[v][0] for v in group])
+    hi = np.array([system.boxes[v][1] for v in group])
+    lp = BoxLP(a, b, lo, hi)
+
+    def exposed(variables: list[Var]) -> bool:
+        objective = np.zeros(len(group))
+        objective[[index[v] for v in variables]] = 1.0
+        return pinned(lp.minimum(objective), lp.maximum(objective), grid.kind)
+
+    for cell in small_cells:
+        if exposed([("cell", cell)]):
+            return (("col", cell[1]), ("row", cell[0]))
+    for line in small_margins:
+        if exposed([("margin", line)]):
+            return tuple(m for m in grid.lines() if m[0] != line[0])
+    return _exposed_line_group(grid, small_cells, exposed)
+
+
+def _exposed_line_group(
+    grid: GridState, small_cells: list[Cell], exposed: Any
+) -> tuple[Line, ...] | None:
+    """A line whose hidden small cells' sum is derivable (unless they are the whole line)."""
+    small = set(small_cells)
+    for line in grid.lines():
+        cells = [c for c in grid.cells(line) if not grid.empty(c)]
+        mine = [c for c in cells if c in small]
+        whole = len(mine) == len(cells) and grid.hidden_margins.get(line) != "primary"
+        if len(mine) > 1 and not whole and exposed([("cell", c) for c in mine]):
+            return (line,)
+    return None

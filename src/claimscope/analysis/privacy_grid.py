@@ -1,0 +1,240 @@
+"""Small-cell suppression for two-dimensional tables with margins (codes x periods, ...).
+
+A grid shows cells and the totals of its columns (and optionally of its rows). Every shown
+margin is an equation over its line, so a hidden cell can be derived by subtraction or, in
+combination, by solving the equations together. The method:
+
+1. *Primary*: small cells (and small margins, which hide their whole line) are hidden.
+2. *Structure*: every line whose margin is shown and that holds a hidden small cell must
+   hold at least two hidden cells, one of them not small, so the derivable sum of its hidden
+   cells is a group whose cell count is at least the threshold (the union of people in a
+   group is at least its largest member). The cell hidden to achieve that is the smallest
+   shown cell of the line, preferring one whose crossing line already has hidden cells.
+3. *Audit*: an exact linear programme (:mod:`claimscope.analysis.privacy_lp`) bounds every
+   hidden small cell, every small margin, and each line's sum of hidden small cells, given
+   all shown figures and all margin equations at once; while any is pinned to one value,
+   one more cell of its line is hidden (or the line's margin, when no cell is left).
+
+What the audit assumes an adversary knows, to stay on the safe side: which hidden cells are
+small; that small counts are at least 1 and other counts at least the threshold; and that a
+complementary cell is no larger than the smallest cell still shown in the line it was
+chosen for (the choice rule is public).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+
+from claimscope.analysis.privacy_audit import Cell, GridState, Line, audit
+from claimscope.analysis.privacy_rules import (
+    COUNT_CELLS,
+    CellKind,
+    Status,
+    is_small,
+    suppression_block,
+)
+from claimscope.analysis.query import PrivacyPolicy
+
+METHOD_GRID: Final = (
+    "primary: cell count below threshold; complementary: every line with a shown margin and a "
+    "hidden small cell hides at least two cells including one not small, then an exact linear-"
+    "programming audit over all margin equations hides more until no small cell, small margin "
+    "or line group of small cells is derivable"
+)
+_MAX_ROUNDS: Final = 10_000
+
+
+@dataclass
+class SuppressedGrid:
+    """A grid after suppression: what may be shown, cell by cell and margin by margin.
+
+    ``values[i][j]`` is the cell's value or ``None`` when hidden (``suppressed[i][j]``);
+    ``totals[j]`` the column margins (``None`` when hidden), ``row_totals`` likewise or
+    ``None`` when the grid has no row margins; ``summary`` the ``suppression`` block.
+    """
+
+    values: list[list[float | None]]
+    suppressed: list[list[bool]]
+    status: list[list[Status]]
+    totals: list[float | None]
+    row_totals: list[float | None] | None
+    summary: dict[str, Any] = field(default_factory=dict)
+
+
+def suppress_grid(
+    values: Any,
+    cell_counts: Any,
+    col_totals: Sequence[float],
+    col_total_counts: Sequence[float | None],
+    policy: PrivacyPolicy,
+    *,
+    row_totals: Sequence[float] | None = None,
+    row_total_counts: Sequence[float | None] | None = None,
+    kind: CellKind = COUNT_CELLS,
+    unpublished: Any = None,
+) -> SuppressedGrid:
+    """Suppress a rows x columns grid whose column totals (and optional row totals) are shown.
+
+    ``values`` and ``cell_counts`` are 2-D (lists or arrays); each margin must be the sum of
+    its line, so give the grid an "other" row or column when the lines do not cover
+    everything (its cell count: the largest count of what it sums, a safe lower bound).
+    ``unpublished`` (same shape, optional) marks cells the output never shows but that are
+    part of the equations, e.g. the complement of a nested cohort in a comparison: cohort A
+    and "B minus A" are the cells, B the row margin. Only additive measures (sums) can be
+    suppressed as a grid; distinct counts do not add up over a line.
+    """
+    if not kind.additive:
+        raise ValueError("grid suppression needs an additive measure (a sum over its lines)")
+    grid = _prepare(values, cell_counts, col_totals, col_total_counts, row_totals,
+                    row_total_counts, policy, kind, unpublished)  # fmt: skip
+    for _ in range(_MAX_ROUNDS):
+        if _fix_structure(grid):
+            continue
+        exposed = audit(grid)
+        if exposed is None or not _hide_more(grid, exposed):
+            break
+    else:  # pragma: no cover - each round hides one more figure, so this cannot be reached
+        raise RuntimeError("grid suppression did not settle")
+    return _result(grid, policy, row_totals is not None)
+
+
+def _prepare(
+    values: Any,
+    cell_counts: Any,
+    col_totals: Sequence[float],
+    col_total_counts: Sequence[float | None],
+    row_totals: Sequence[float] | None,
+    row_total_counts: Sequence[float | None] | None,
+    policy: PrivacyPolicy,
+    kind: CellKind,
+    unpublished: Any,
+) -> GridState:
+    v = (
+        np.asarray(values, dtype=float).reshape(len(values), -1)
+        if len(values)
+        else np.zeros((0, 0))
+    )
+    c = np.asarray(cell_counts, dtype=float).reshape(v.shape)
+    margins: dict[Line, float] = {("col", j): float(t) for j, t in enumerate(col_totals)}
+    counts: dict[Line, float] = {("col", j): _count(n) for j, n in enumerate(col_total_counts)}
+    if row_totals is not None:
+        margins.update({("row", i): float(t) for i, t in enumerate(row_totals)})
+        given = row_total_counts if row_total_counts is not None else [None] * len(row_totals)
+        counts.update({("row", i): _count(n) for i, n in enumerate(given)})
+    _check_sums(v, margins)
+    grid = GridState(v, np.nan_to_num(c), margins, counts, policy.min_cell_size, kind)
+    never = np.zeros(v.shape, bool) if unpublished is None else np.asarray(unpublished, bool)
+    for (i, j), value in np.ndenumerate(v):
+        small = is_small(float(value), float(grid.counts[i, j]), grid.threshold, kind)
+        if grid.empty((i, j)):
+            small = False  # a true zero reveals no one
+        grid.status[i, j] = "primary" if small else ("unpublished" if never[i, j] else "shown")
+    for line, total in margins.items():
+        if (total or counts[line]) and is_small(total, counts[line], grid.threshold, kind):
+            grid.hidden_margins[line] = "primary"
+            for cell in grid.cells(line):  # a small line's cells are small too
+                grid.status[cell] = "primary"
+    return grid
+
+
+def _count(value: float | None) -> float:
+    return 0.0 if value is None or not np.isfinite(value) else float(value)
+
+
+def _check_sums(v: npt.NDArray[np.float64], margins: dict[Line, float]) -> None:
+    for (axis, k), total in margins.items():
+        line_sum = float(v[:, k].sum() if axis == "col" else v[k, :].sum())
+        if abs(line_sum - total) > 1e-6 * max(1.0, abs(total)):
+            raise ValueError(
+                f"{axis} {k} total {total} is not the sum of its cells ({line_sum}): add an "
+                "'other' line so every margin is a sum"
+            )
+
+
+def _fix_structure(grid: GridState) -> bool:
+    """Hide one more figure in the first line whose hidden cells could be told apart."""
+    for line in grid.lines():
+        if line in grid.hidden_margins:
+            continue
+        members = [c for c in grid.cells(line) if not grid.empty(c)]
+        hidden = [c for c in members if grid.hidden(c)]
+        small = [c for c in hidden if grid.status[c] == "primary"]
+        if not small or len(small) == len(members):
+            continue  # nothing to protect, or the hidden group is the whole (shown) margin
+        if len(hidden) >= 2 and len(small) < len(hidden):
+            continue
+        _complement(grid, line)
+        return True
+    return False
+
+
+def _complement(grid: GridState, line: Line) -> None:
+    """Hide the smallest shown cell of ``line`` (or its margin if no cell is left).
+
+    Cells whose crossing line already hides something are preferred: hiding them adds no
+    new line to protect. The cells the pick was preferred to are remembered, because an
+    adversary who knows this rule knows the pick is no larger than any of them.
+    """
+    shown = [c for c in grid.cells(line) if grid.status[c] == "shown" and not grid.empty(c)]
+    if not shown:
+        grid.hidden_margins[line] = "complementary"
+        return
+
+    def crossing_has_hidden(cell: Cell) -> bool:
+        other: Line = ("col", cell[1]) if line[0] == "row" else ("row", cell[0])
+        return other in grid.margins and any(grid.hidden(c) for c in grid.cells(other))
+
+    preferred = [c for c in shown if crossing_has_hidden(c)] or shown
+    pick = min(preferred, key=lambda c: (grid.values[c], c))
+    grid.status[pick] = "complementary"
+    grid.rivals[pick] = [c for c in preferred if c != pick]
+
+
+def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
+    """Hide one more figure in the first exposed line that still shows one."""
+    for line in exposed:
+        if line in grid.margins and line not in grid.hidden_margins:
+            _complement(grid, line)
+            return True
+    for line in grid.lines():  # last resort: hide a margin still shown
+        if line not in grid.hidden_margins:
+            grid.hidden_margins[line] = "complementary"
+            return True
+    return False
+
+
+def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> SuppressedGrid:
+    rows, cols = grid.values.shape
+    status = [[grid.status[i, j] for j in range(cols)] for i in range(rows)]
+    shown = [[s == "shown" for s in row] for row in status]
+    values = [
+        [float(grid.values[i, j]) if shown[i][j] else None for j in range(cols)]
+        for i in range(rows)
+    ]
+
+    def margin(line: Line) -> float | None:
+        return None if line in grid.hidden_margins else grid.margins[line]
+
+    primary = sum(s == "primary" for row in status for s in row)
+    complementary = sum(s == "complementary" for row in status for s in row)
+    hidden_margins = list(grid.hidden_margins.values())
+    summary = suppression_block(
+        policy,
+        primary=primary + hidden_margins.count("primary"),
+        complementary=complementary + hidden_margins.count("complementary"),
+        method=METHOD_GRID,
+        total_suppressed=bool(grid.hidden_margins),
+    )
+    return SuppressedGrid(
+        values=values,
+        suppressed=[[not s for s in row] for row in shown],
+        status=status,
+        totals=[margin(("col", j)) for j in range(cols)],
+        row_totals=[margin(("row", i)) for i in range(rows)] if has_rows else None,
+        summary=summary,
+    )

@@ -1,0 +1,107 @@
+"""The cell-size rule's shared vocabulary: what a cell is, when it is small, how it is recorded.
+
+Used by one-dimensional suppression (:mod:`claimscope.analysis.suppression`) and by grids
+with margins (:mod:`claimscope.analysis.privacy_grid`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Final, Literal
+
+from claimscope.analysis.measures import MEASURE_DEFS
+from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
+
+RULE: Final = "cms_cell_size"
+SHARE_DECIMALS: Final = 4
+Status = Literal["shown", "primary", "complementary", "unpublished"]
+
+
+@dataclass(frozen=True)
+class CellKind:
+    """What a table's values are, which decides what an adversary knows about them.
+
+    ``count``: values are counts (services, lines, claims, patients): whole numbers, and a
+    shown count of 1 to threshold-1 would itself break the rule. ``value_is_cell_count``:
+    the value is the count suppression judges (distinct patients), so a suppressed cell is
+    known to lie between 1 and threshold-1. ``additive``: the total is the sum of the cells
+    (false for distinct counts, where one patient can appear under several codes).
+    """
+
+    count: bool = True
+    value_is_cell_count: bool = False
+    additive: bool = True
+
+
+COUNT_CELLS: Final = CellKind()
+DOLLAR_CELLS: Final = CellKind(count=False)
+PATIENT_CELLS: Final = CellKind(value_is_cell_count=True, additive=False)
+
+
+def kind_for_measure(measure: str, *, upper_bound: bool = False) -> CellKind:
+    """The :class:`CellKind` of a measure name (see ``analysis.measures``).
+
+    Patients summed from aggregated rows (``upper_bound``) are a sum of beneficiary counts
+    judged by services, so they behave like an additive count.
+    """
+    definition = MEASURE_DEFS[measure]
+    if measure == "patients":
+        return COUNT_CELLS if upper_bound else PATIENT_CELLS
+    if definition.unit == "USD":
+        return DOLLAR_CELLS
+    return CellKind(additive=definition.additive)
+
+
+def suppression_block(
+    policy: PrivacyPolicy,
+    *,
+    primary: int,
+    complementary: int,
+    method: str,
+    total_suppressed: bool = False,
+    reason: str | None = None,
+) -> dict[str, Any]:
+    """The JSON record of how an output was protected, shared by every result type."""
+    block: dict[str, Any] = {
+        "rule": RULE,
+        "min_cell_size": policy.min_cell_size,
+        "allow_small_cells": policy.allow_small_cells,
+        "primary": primary,
+        "complementary": complementary,
+        "total_suppressed": total_suppressed,
+        "method": method,
+        "shares_rounded_to": SHARE_DECIMALS,
+    }
+    if policy.allow_small_cells and policy.min_cell_size < DEFAULT_MIN_CELL_SIZE:
+        block["override"] = (
+            f"threshold lowered to {policy.min_cell_size} below the CMS minimum of "
+            f"{DEFAULT_MIN_CELL_SIZE} (--allow-small-cells): not for publication"
+        )
+    if reason:
+        block["reason"] = reason
+    return block
+
+
+def is_small(value: float | None, cell_count: float | None, threshold: int, kind: CellKind) -> bool:
+    """True when a cell must be suppressed on its own (primary suppression).
+
+    A missing or zero cell count on a cell that exists means its people cannot be counted,
+    so it is treated as small rather than trusted.
+    """
+    if cell_count is None or cell_count < threshold:
+        return True
+    return kind.count and value is not None and 0 < value < threshold
+
+
+def pinned(low: float, high: float, kind: CellKind) -> bool:
+    """True when an interval of feasible values leaves a figure known exactly.
+
+    Counts are whole numbers, so an interval holding a single integer pins its value;
+    money is taken as pinned when known to within a cent.
+    """
+    if math.isinf(high) or math.isinf(low):
+        return False
+    if kind.count:
+        return math.floor(high + 1e-6) <= math.ceil(low - 1e-6)
+    return high - low < 0.01
