@@ -45,7 +45,8 @@ def write(tmp_path: Path, text: str, name: str = "cohorts.toml") -> Path:
 
 def test_builtins() -> None:
     known = builtin_cohorts()
-    assert list(known) == ["rehab", "pt", "ot", "slp"]
+    assert list(known)[:4] == ["rehab", "pt", "ot", "slp"]
+    assert known["physical_therapists"].specialties == ("physical_therapy",)
     assert known["rehab"].disciplines == () and known["rehab"].codes is None
     assert known["pt"].disciplines == ("physical_therapy",)
     assert known["slp"].describe() == {

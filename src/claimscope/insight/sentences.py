@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from itertools import combinations
+from itertools import pairwise
 from typing import Final
 
 import ibis.expr.types as ir
@@ -122,38 +122,60 @@ def _interval(ranking: CohortRanking, code: str) -> str:
     return f" (95% CI {percent(low)} to {percent(high)})"
 
 
-def _tie_sentences(rankings: Sequence[CohortRanking], depth: int) -> list[str]:
-    """Pairs of top codes whose order the bootstrap cannot establish, merged over cohorts."""
-    pairs: dict[tuple[str, str], list[str]] = {}
-    for ranking in rankings:
-        if ranking.uncertainty is None:
+def tie_runs(ranking: CohortRanking, depth: int) -> list[tuple[str, ...]]:
+    """Runs of neighbouring top-``depth`` codes, each statistically tied with the next."""
+    if ranking.uncertainty is None:
+        return []
+    per_code = ranking.uncertainty.per_code
+    top = [r.code for r in ranking.ranked if r.rank is not None and r.rank <= depth]
+    runs: list[tuple[str, ...]] = []
+    current = top[:1]
+    for previous, code in pairwise(top):
+        if previous in per_code and code in per_code[previous].tied_with:
+            current.append(code)
             continue
-        top = [r for r in ranking.ranked if r.rank is not None and r.rank <= depth]
-        for first, second in combinations(top, 2):
-            ties = ranking.uncertainty.per_code.get(first.code)
-            if ties is not None and second.code in ties.tied_with:
-                pairs.setdefault((first.code, second.code), []).append(ranking.cohort.label)
-    out = []
-    for (a, b), labels in pairs.items():
-        where = (
+        if len(current) > 1:
+            runs.append(tuple(current))
+        current = [code]
+    if len(current) > 1:
+        runs.append(tuple(current))
+    return runs
+
+
+def _tie_sentences(rankings: Sequence[CohortRanking], depth: int) -> list[str]:
+    """Neighbouring top codes whose order the bootstrap cannot establish, merged over cohorts."""
+    where: dict[tuple[str, ...], list[str]] = {}
+    for ranking in rankings:
+        for run in tie_runs(ranking, depth):
+            where.setdefault(run, []).append(ranking.cohort.label)
+    out: list[str] = []
+    for run, labels in where.items():
+        scope = (
             f"in {_all(len(rankings))}" if len(labels) == len(rankings) else f"for {join(labels)}"
         )
-        out.append(
-            f"{a} and {b} are statistically tied {where}: the 95% bootstrap interval of the "
-            "difference between their shares includes zero, so their order may not hold."
-        )
+        chain = ", each with the next" if len(run) > 2 else ""
+        text = f"{join(run)} are statistically tied {scope}{chain}"
+        if not out:
+            text += (
+                ": the 95% bootstrap interval of the difference between their shares includes "
+                "zero, so their order may not hold"
+            )
+        out.append(text + ".")
     return out
 
 
 def _stability_sentences(rankings: Sequence[CohortRanking], depth: int) -> list[str]:
-    """Top ranks that a resample of providers often changes."""
+    """Top ranks that a resample of providers often changes (ties already said are skipped)."""
     out = []
     for ranking in rankings:
         if ranking.uncertainty is None or not ranking.uncertainty.enough_clusters:
             continue
+        tied = {code for run in tie_runs(ranking, depth) for code in run}
         for row in ranking.ranked:
             info = ranking.uncertainty.per_code.get(row.code)
-            if row.rank and row.rank <= depth and info and info.rank_stability < UNSTABLE:
+            if not row.rank or row.rank > depth or info is None or row.code in tied:
+                continue
+            if info.rank_stability < UNSTABLE:
                 out.append(
                     f"{row.code}'s {ordinal(row.rank)} place for {ranking.cohort.label} holds in "
                     f"{percent(info.rank_stability, 0)} of bootstrap resamples of providers."
