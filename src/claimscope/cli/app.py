@@ -95,7 +95,7 @@ def fail(message: str) -> Any:
 
 def main() -> None:
     """Console-script entry point."""
-    from claimscope.cli import commands  # noqa: F401  (registers the commands)
+    from claimscope.cli import commands, loading  # noqa: F401  (registers the commands)
 
     try:
         app()

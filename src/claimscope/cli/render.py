@@ -68,7 +68,15 @@ def top_table(result: TopResult, title: str | None = None) -> Table:
     ):
         table.add_column(header, justify=justify)  # type: ignore[arg-type]
     for row in result.rows:
-        table.add_row(*_cells(row, unit), style="dim" if row.suppressed else None)
+        if not row.suppressed:
+            table.add_row(*_cells(row, unit))
+    hidden = [row.code for row in result.rows if row.suppressed]
+    if hidden:
+        # One line instead of a row each: people need to know which codes, not see blanks.
+        table.add_section()
+        table.add_row(
+            "", "", f"suppressed (cell-size rule): {', '.join(hidden)}", "", "", style="dim"
+        )
     return table
 
 

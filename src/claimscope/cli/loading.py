@@ -1,0 +1,199 @@
+"""Commands that write data: ``ingest`` (into the store) and ``synth`` (synthetic claims)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from claimscope.cli.app import StoreOption, app, console, err_console, fail, run_safely, store_root
+from claimscope.cli.render import to_json
+from claimscope.ingest.registry import format_names
+
+REPORT_FORMATS = ("table", "json")
+SYNTH_FORMATS = ("parquet", "csv", "837p", "fhir")
+
+
+def _split_format(fmt: str | None, input_format: str | None) -> tuple[str | None, str]:
+    """(input format, report format). ``--format`` takes either, as documented."""
+    if fmt is None or fmt in REPORT_FORMATS:
+        return input_format, fmt or "table"
+    if fmt in format_names():
+        if input_format and input_format != fmt:
+            fail(f"--format {fmt} and --input-format {input_format} disagree")
+        return fmt, "table"
+    return fail(
+        f"--format {fmt!r} is neither a report format ({', '.join(REPORT_FORMATS)}) nor an "
+        f"input format ({', '.join(format_names())})"
+    )
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or directories to load.")],
+    input_format: Annotated[
+        str | None,
+        typer.Option(
+            "--input-format", help=f"Input format, else detected: {', '.join(format_names())}."
+        ),
+    ] = None,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", help="Report as table or json; an input format name also works here."
+        ),
+    ] = None,
+    source: Annotated[
+        str | None, typer.Option(help="Source label for the rows (default from the format).")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Calendar year of a CMS PUF file whose name does not say it.")
+    ] = None,
+    providers: Annotated[
+        Path | None, typer.Option(help="Tuva provider file to enrich lines (taxonomy, state).")
+    ] = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Reload files already in the store.")
+    ] = False,
+    store: StoreOption = None,
+) -> None:
+    """Load claim files into the store; every row is loaded or quarantined with its reason."""
+    from claimscope.ingest.pipeline import ingest_paths
+    from claimscope.ingest.report import IngestOptions, IngestReport, ProgressEvent
+    from claimscope.store.layout import Store
+
+    in_fmt, out_fmt = _split_format(fmt, input_format)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+        disable=out_fmt == "json",
+    )
+    tasks: dict[Path, int] = {}
+
+    def on_progress(event: ProgressEvent) -> None:
+        if event.path not in tasks:
+            label = f"[{event.file_index + 1}/{event.file_count}] {event.path.name}"
+            tasks[event.path] = progress.add_task(label, total=event.bytes_total or None)
+        done = event.bytes_total if event.done else event.bytes_read
+        progress.update(tasks[event.path], completed=done or 0)
+
+    def action() -> IngestReport:
+        with progress:
+            return ingest_paths(
+                paths,
+                Store.open(store_root(store)),
+                fmt=in_fmt,
+                source=source,
+                replace=replace,
+                options=IngestOptions(year=year, providers=providers),
+                progress=on_progress,
+            )
+
+    report = run_safely(action)
+    if out_fmt == "json":
+        console.out(to_json(report.to_dict()), highlight=False)
+        return
+    console.print(_ingest_table(report))
+    console.print(
+        f"read {report.read:,} = loaded {report.loaded:,} + quarantined {report.quarantined:,}"
+        f"  ·  quarantine: {report.quarantine_path}"
+    )
+
+
+def _ingest_table(report: object) -> Table:
+    table = Table(title="Ingest", title_justify="left")
+    for header in ("File", "Format", "Source", "Read", "Loaded", "Quarantined", "Note"):
+        table.add_column(
+            header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
+        )
+    for f in report.files:  # type: ignore[attr-defined]
+        note = "skipped: " + "; ".join(f.warnings) if f.skipped else "; ".join(f.warnings)
+        table.add_row(
+            str(f.path),
+            f.format,
+            f.source,
+            f"{f.read:,}",
+            f"{f.loaded:,}",
+            f"{f.quarantined:,}",
+            note,
+        )
+    return table
+
+
+@app.command()
+def synth(
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory to write (created; must hold no other files).")
+    ],
+    lines: Annotated[int, typer.Option("--lines", help="Number of claim lines.")] = 2_000_000,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    fmt: Annotated[
+        str, typer.Option("--format", help=f"Output: {', '.join(SYNTH_FORMATS)}.")
+    ] = "parquet",
+) -> None:
+    """Write seeded synthetic all-payor claims calibrated to published PM&R utilization."""
+    from claimscope.synth import write_synthetic
+
+    if fmt not in SYNTH_FORMATS:
+        fail(f"--format {fmt!r} is not one of {', '.join(SYNTH_FORMATS)}")
+    if lines < 1:
+        fail("--lines must be at least 1")
+    progress = Progress(
+        TextColumn("[bold]synthesising"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    )
+
+    def action() -> None:
+        with progress:
+            task = progress.add_task("lines", total=lines)
+
+            def step(done: int) -> None:
+                progress.update(task, completed=done)
+
+            if fmt in ("parquet", "csv"):
+                report = write_synthetic(out, lines, seed, fmt, progress=step)
+                console.print(
+                    f"wrote {report.lines:,} lines on {report.claims:,} claims for "
+                    f"{report.patients:,} patients and {report.providers:,} providers to {out} "
+                    f"({len(report.files)} files, {report.seconds:.1f}s). The data is synthetic."
+                )
+            else:
+                _write_exchange_format(out, lines, seed, fmt)
+
+    run_safely(action)
+
+
+def _write_exchange_format(out: Path, lines: int, seed: int, fmt: str) -> None:
+    from claimscope.synth import generate_claims
+
+    out.mkdir(parents=True, exist_ok=True)
+    if fmt == "837p":
+        from claimscope.synth.x12_writer import write_837p
+
+        summary = write_837p(generate_claims(lines, seed), out / "synthetic.837")
+    else:
+        from claimscope.synth.fhir_writer import write_fhir_ndjson
+
+        summary = write_fhir_ndjson(generate_claims(lines, seed), out / "synthetic-eob.ndjson")
+    console.print(
+        f"wrote {summary.lines:,} lines on {summary.claims:,} claims ({summary.bytes:,} bytes) "
+        f"to {summary.path}. The data is synthetic."
+    )
