@@ -102,6 +102,7 @@ def test_each_cohort_is_ranked_like_top(three: dict[str, Any]) -> None:
         "origin": "built-in",
     }
     assert set(pt) >= {"query", "measure", "total", "rows", "data"}
+    assert pt["query"]["limit"] == 4 and pt["query"]["specialty"] == []
 
 
 def test_two_cohorts_give_one_overlap_block(two: dict[str, Any]) -> None:
@@ -135,8 +136,8 @@ def test_three_cohorts_give_pairwise_entries_and_sentences(three: dict[str, Any]
         "Neuromuscular re-education (97112) ranks fourth for PT and fifth for rehab; it is not "
         "ranked for OT.",
         # 180/415 (rehab includes the 6 SLP and 12 unattributed services), 120/235, 60/162
-        "Therapeutic exercise (97110) accounts for 43.4% of rehab services, 51.1% of PT "
-        "services and 37.0% of OT services.",
+        "Therapeutic exercise (97110) accounts for 43.4% of services in the rehab list, 51.1% "
+        "in the PT list and 37.0% in the OT list.",
         # rehab 110 530 140 535 / PT 110 140 530 112: X = 1, 1, 3, 3
         # RBO = (0.9 + 0.405 + 0.729 + 0.492075) / 9 + 0.492075 = 0.77275
         # tau-b on 110 530 140: one discordant pair of three -> 1/3

@@ -80,10 +80,6 @@ class AttributionRules:
         """Discipline slugs, ``other`` last."""
         return (*(d.discipline for d in self.disciplines), OTHER)
 
-    def label(self, discipline: str) -> str:
-        """Plain name of a discipline slug (``physical therapy``)."""
-        return next((d.label for d in self.disciplines if d.discipline == discipline), discipline)
-
 
 @cache
 def default_rules() -> AttributionRules:
@@ -213,13 +209,8 @@ def discipline_filter(lines: ir.Table, wanted: tuple[str, ...]) -> ir.Table:
 # --- The attribution report: which rule decided how many lines, and where the data disagrees.
 
 EXAMPLES: Final = 3
-_EXAMPLE_COLUMNS: Final = (
-    "hcpcs_code",
-    *MODIFIER_COLUMNS,
-    "revenue_code",
-    "rendering_taxonomy",
-    "specialty",
-)
+_CODING: Final = ("revenue_code", "rendering_taxonomy", "specialty")
+_EXAMPLE_COLUMNS: Final = ("hcpcs_code", *MODIFIER_COLUMNS, *_CODING)
 
 
 @dataclass

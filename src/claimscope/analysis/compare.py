@@ -188,8 +188,9 @@ def _cut(full: TopResult, limit: int | None) -> TopResult:
     """
     shown = [r for r in full.rows if r.rank is not None]
     hidden = [r for r in full.rows if r.rank is None]
+    query = {**full.query, "limit": limit}
     if limit is None or len(shown) <= limit:
-        return full
+        return dataclasses.replace(full, query=query)
     notes = list(full.notes)
     tied = sum(1 for r in shown[limit:] if r.value == shown[limit - 1].value)
     if tied:
@@ -197,7 +198,7 @@ def _cut(full: TopResult, limit: int | None) -> TopResult:
             f"{tied} more code(s) tie with the last row shown and are left out by the limit "
             "(ties broken by code)"
         )
-    return dataclasses.replace(full, rows=shown[:limit] + hidden, notes=notes)
+    return dataclasses.replace(full, query=query, rows=shown[:limit] + hidden, notes=notes)
 
 
 def pair_overlap(a: CohortRanking, b: CohortRanking) -> PairOverlap:

@@ -101,14 +101,14 @@ def _share_sentences(result: CompareResult, depth: int) -> list[str]:
     out = []
     leaders = _codes_to_describe(result.cohorts, 1)
     for code in leaders:
-        parts = []
+        parts: list[str] = []
         for ranking in result.cohorts:
             row = ranking.row(code)
             if row is None or row.share is None:
                 continue
-            parts.append(
-                f"{percent(row.share)}{_interval(ranking, code)} of {ranking.cohort.label} {unit}"
-            )
+            figure = f"{percent(row.share)}{_interval(ranking, code)}"
+            where = f"in the {ranking.cohort.label} list"
+            parts.append(f"{figure} of {unit} {where}" if not parts else f"{figure} {where}")
         if parts:
             subject = _capital(_code_phrase(code, _name(code, result.cohorts)))
             out.append(f"{subject} accounts for {join(parts)}.")
