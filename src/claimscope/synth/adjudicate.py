@@ -61,6 +61,14 @@ class _Mods:
         return (self.slots == modifier).any(axis=1)
 
 
+def by_year(table: dict[str, float], days: np.ndarray) -> np.ndarray:
+    """Per-day values of a per-year table (the nearest listed year outside its range)."""
+    years = days.astype("datetime64[Y]").astype(np.int64) + 1970
+    low, high = (int(years.min()), int(years.max())) if len(years) else (2000, 2000)
+    values = np.array([year_value(table, date(y, 1, 1)) for y in range(low, high + 1)])
+    return values[years - low]
+
+
 def _in(table: CodeTable, code: np.ndarray, codes: tuple[str, ...]) -> np.ndarray:
     return np.isin(code, [table.index[c] for c in codes if c in table.index])
 
@@ -176,14 +184,10 @@ def _place_of_service(
     pos = pool.pos[visits.provider].copy()
     hands_on = _visit_has(len(visits), v, table.hands_on[code])
     allowed = np.array([p.group.telehealth for p in plans])[visits.group]
-    year = visits.day.astype("datetime64[Y]").astype(int) + 1970
-    cal = params.calendar
-    rate = np.array([year_value(cal["telehealth_rate"], date(y, 1, 1)) for y in range(1970, 2101)])
-    home = np.array(
-        [year_value(cal["telehealth_home_share"], date(y, 1, 1)) for y in range(1970, 2101)]
-    )
-    tele = allowed & ~hands_on & (pos == "11") & (rng.random(len(pos)) < rate[year - 1970])
-    at_home = rng.random(len(pos)) < home[year - 1970]
+    rate = by_year(params.calendar["telehealth_rate"], visits.day)
+    home = by_year(params.calendar["telehealth_home_share"], visits.day)
+    tele = allowed & ~hands_on & (pos == "11") & (rng.random(len(pos)) < rate)
+    at_home = rng.random(len(pos)) < home
     pos[tele] = np.where(at_home[tele], "10", "02")
     return pos
 
@@ -200,9 +204,7 @@ def _amounts(
     """Charge (practice charge master) and allowed (PFS fee x payer multiple) per line."""
     cal = params.calendar
     day = visits.day[lines.visit]
-    years = day.astype("datetime64[Y]").astype(int) + 1970
-    cf_by_year = {y: year_value(cal["conversion_factor"], date(int(y), 1, 1)) for y in set(years)}
-    cf = np.vectorize(cf_by_year.__getitem__, otypes=[float])(years) if len(years) else years
+    cf = by_year(cal["conversion_factor"], day)
     fee = table.rvu[lines.code] * lines.units * cf
     prov = visits.provider[lines.visit]
     multiple = np.array([params.payers[p].fee_multiple for p in PAYERS])[payer]
@@ -264,8 +266,7 @@ def _kx(
     new = np.r_[True, (patient[1:] != patient[:-1]) | (c[1:] != c[:-1]) | (year[1:] != year[:-1])]
     total = np.cumsum(spend)
     running = total - np.maximum.accumulate(np.where(new, total - spend, 0.0))
-    limits = {y: year_value(params.calendar["kx_threshold"], date(int(y), 1, 1)) for y in set(year)}
-    limit = np.vectorize(limits.__getitem__, otypes=[float])(year) if len(year) else spend
+    limit = by_year(params.calendar["kx_threshold"], day[order])
     over = idx[(running > limit) & ~denied[idx]]
     missing = rng.random(len(over)) < float(params.calendar["kx_missing"])
     mask = np.zeros(len(medicare), dtype=bool)

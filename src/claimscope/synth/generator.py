@@ -23,7 +23,7 @@ from claimscope.synth.lines import CodeTable, Lines, make_lines
 from claimscope.synth.params import PAYERS, Params, load
 from claimscope.synth.providers import ProviderPool, build_pool
 
-BATCH_LINES = 500_000
+BATCH_LINES = 250_000
 DEFAULT_START = date(2021, 1, 1)
 DEFAULT_END = date(2023, 12, 31)
 REVENUE_BASE = {"PT": "042", "OT": "043", "SLP": "044"}
@@ -53,7 +53,7 @@ def generate_claims(
     end: date = DEFAULT_END,
     audit: bool = False,
 ) -> Iterator[pa.Table]:
-    """Yield ``lines`` synthetic claim lines as Arrow tables of at most 500,000 rows.
+    """Yield ``lines`` synthetic claim lines as Arrow tables of at most 250,000 rows.
 
     Columns are the generic claim-line layout (names from
     :data:`claimscope.schema.STAGING_COLUMNS`); ``audit=True`` adds ``visit_id`` and
@@ -178,13 +178,16 @@ def _table(
     line_number = np.arange(n) - starts[claim_seq] + 1
     day = visits.day[v]
     inst = np.array([p.group.claim_type == "institutional" for p in plans])[g]
+    n_patients = int(visits.patient.max()) + 1 if len(visits) else 0
     columns: dict[str, pa.Array] = {
         "record_kind": _take(["line"], np.zeros(n, dtype=np.int64)),
-        "claim_id": _ids(f"C{batch:03d}", claim_seq, 8),
+        "claim_id": _ids(f"C{batch:03d}", np.arange(len(starts)), 8).take(pa.array(claim_seq)),
         "claim_frequency": _take(["1"], np.zeros(n, dtype=np.int64)),
         "claim_type": _take(["professional", "institutional"], inst.astype(np.int64)),
         "line_number": pa.array(line_number.astype(np.int32)),
-        "patient_id": _ids(f"P{batch:03d}", visits.patient[v], 7),
+        "patient_id": _ids(f"P{batch:03d}", np.arange(n_patients), 7).take(
+            pa.array(visits.patient[v])
+        ),
         "service_from": pa.array(day),
         "service_to": pa.array(day),
         "rendering_npi": _take(ctx.pool.npi, prov),

@@ -117,25 +117,35 @@ def _timed(
     month: np.ndarray,
     months: np.ndarray,
 ) -> Part:
-    """Timed lines: 8-minute-rule units spread over a Dirichlet-multinomial code mix."""
+    """Timed lines: 8-minute-rule units spread over the visit's codes by a Polya urn.
+
+    Unit ``k`` of a visit repeats a uniformly chosen earlier unit's code with probability
+    ``k / (k + alpha)`` and otherwise draws afresh from the group's mix for the month: exactly
+    a Dirichlet-multinomial draw around the mix, so every unit is still distributed as the
+    mix (the calibration holds) while visits focus on a few codes with several units each.
+    """
     plans = list(plan.groups.values())
     timed = sorted({c for p in plans for c in p.timed})
     base = np.array([[p.timed.get(c, 0.0) for c in timed] for p in plans])
     mix = base[:, None, :] * trend_factors(params, plan, timed, months).T[None, :, :]
-    sums = mix.sum(axis=2, keepdims=True)
-    mix = np.divide(mix, sums, out=np.zeros_like(mix), where=sums > 0)
     alpha = np.array([p.group.concentration for p in plans])
     units = units_8_minute(minutes.astype(np.int64))
     rows = np.flatnonzero(units > 0)
-    q = mix[g[rows], month[rows]]
-    draw = rng.standard_gamma(q * alpha[g[rows], None])
-    total = draw.sum(axis=1, keepdims=True)
-    share = np.where(total > 0, draw / np.where(total > 0, total, 1.0), q)
-    cdf = np.cumsum(share, axis=1)
-    slot_row = np.repeat(np.arange(len(rows)), units[rows])
-    u = rng.random(len(slot_row)) * cdf[slot_row, -1]
-    pick = np.minimum((cdf[slot_row] < u[:, None]).sum(axis=1), len(timed) - 1)
-    key, count = np.unique(slot_row * len(timed) + pick, return_counts=True)
+    n, width = len(rows), int(units.max()) if len(units) else 0
+    mix_row = g[rows] * len(months) + month[rows]
+    flat_mix = mix.reshape(-1, len(timed))
+    slots = np.empty((n, width), dtype=np.int64)
+    for k in range(width):
+        fresh = categorical(rng, flat_mix, mix_row)
+        if k == 0:
+            slots[:, 0] = fresh
+            continue
+        repeat = rng.random(n) < k / (k + alpha[g[rows]])
+        earlier = slots[np.arange(n), (rng.random(n) * k).astype(np.int64)]
+        slots[:, k] = np.where(repeat, earlier, fresh)
+    used = np.arange(width)[None, :] < units[rows][:, None]
+    slot_row = np.broadcast_to(np.arange(n)[:, None], slots.shape)[used]
+    key, count = np.unique(slot_row * len(timed) + slots[used], return_counts=True)
     codes = np.array([table.index[c] for c in timed])
     return rows[key // len(timed)], codes[key % len(timed)], count
 
