@@ -17,14 +17,14 @@ Derivations, all vectorised and done once per distinct value where a lookup is i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from claimscope.ingest import parse
-from claimscope.ingest.pseudonymise import patient_keys
+from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.ingest.report import Warnings
 from claimscope.ingest.validate import Checked
 from claimscope.schema import CLAIM_LINE
@@ -48,7 +48,7 @@ class BatchContext:
     source_format: str
     batch_id: str
     source_file: str
-    secret: bytes
+    pseudonymiser: Pseudonymiser
 
 
 def build_lines(
@@ -61,15 +61,16 @@ def build_lines(
     n = len(rows)
     is_line = pc.equal(cols["record_kind"], "line")
     out = dict(cols)
-    out["patient_key"] = pc.if_else(
-        is_line, patient_keys(cols["patient_id"], ctx.secret, ctx.source), None
-    ).cast(pa.int64())
+    out["patient_key"] = pc.if_else(is_line, ctx.pseudonymiser.keys(cols["patient_id"]), None).cast(
+        pa.int64()
+    )
     out["service_month"] = _month_start(cols["service_from"])
     out["period_end_month"] = pc.if_else(
         is_line, out["service_month"], _month_start(cols["service_to"])
     )
+    # Lookups run on distinct values; results stay dictionary-encoded (cheap to sort and write).
     out["specialty"] = _specialty(cols, warnings)
-    out["setting"] = pc.coalesce(cols["setting"], _as_array(map_settings(cols["place_of_service"])))
+    out["setting"] = pc.coalesce(cols["setting"], _lookup(cols["place_of_service"], map_settings))
     out["payer_type"] = _payer_type(cols["payer_type"], warnings)
     out["line_status"] = pc.fill_null(cols["line_status"], "unknown")
     out["source"] = parse.constant(ctx.source, n, pa.string())
@@ -78,29 +79,38 @@ def build_lines(
     out["source_file"] = parse.constant(ctx.source_file, n, pa.string())
     out["source_row"] = rows.cast(pa.int64())
     arrays = [_typed(out.get(f.name), f.type, n) for f in CLAIM_LINE]
-    return pa.Table.from_arrays(arrays, schema=CLAIM_LINE)
+    return pa.Table.from_arrays(arrays, names=list(CLAIM_LINE.names))
 
 
 def _as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
     return parse.as_array(values)
 
 
+def _lookup(values: pa.Array, mapper: Callable[[pa.Array], pa.Array | pa.ChunkedArray]) -> pa.Array:
+    """A terminology mapping applied to the distinct values only, result dictionary-encoded."""
+    if values.null_count == len(values):
+        return pa.nulls(len(values), pa.string())
+    return parse.map_dictionary(values, lambda d: _as_array(mapper(d)))
+
+
 def _typed(values: pa.Array | None, type_: pa.DataType, n: int) -> pa.Array:
+    """``values`` as ``type_``; string columns may stay dictionary-encoded (cheaper to sort and
+    write; the stored Parquet type is the same)."""
     if values is None:
         return pa.nulls(n, type_)
     values = parse.as_array(values)
+    if pa.types.is_dictionary(values.type) and values.type.value_type == type_:
+        return values
     return values if values.type == type_ else values.cast(type_)
 
 
 def _month_start(dates: pa.Array) -> pa.Array:
-    days = np.asarray(dates.to_numpy(zero_copy_only=False), dtype="datetime64[D]")
-    months = days.astype("datetime64[M]").astype("datetime64[D]")
-    return pa.array(months, type=pa.date32(), from_pandas=True)
+    return pc.floor_temporal(dates, unit="month")
 
 
 def _specialty(cols: dict[str, pa.Array], warnings: Warnings) -> pa.Array:
     given = cols["specialty"]
-    slug = pc.utf8_lower(given)
+    slug = parse.map_dictionary(given, pc.utf8_lower)
     known = pa.array(list(specialties()), pa.string())
     valid = pc.is_in(slug, value_set=known)
     unknown_given = parse.bool_mask(pc.and_(pc.is_valid(slug), pc.invert(valid)))
@@ -112,9 +122,9 @@ def _specialty(cols: dict[str, pa.Array], warnings: Warnings) -> pa.Array:
         )
     derived = pc.coalesce(
         pc.if_else(valid, slug, None),
-        _as_array(map_taxonomies(cols["rendering_taxonomy"])),
-        _as_array(map_medicare_codes(cols["medicare_specialty_code"])),
-        _as_array(map_provider_types(cols["provider_type"])),
+        _lookup(cols["rendering_taxonomy"], map_taxonomies),
+        _lookup(cols["medicare_specialty_code"], map_medicare_codes),
+        _lookup(cols["provider_type"], map_provider_types),
     )
     described = pc.or_(
         pc.or_(pc.is_valid(cols["rendering_taxonomy"]), pc.is_valid(cols["provider_type"])),
@@ -134,7 +144,7 @@ def _specialty(cols: dict[str, pa.Array], warnings: Warnings) -> pa.Array:
 
 
 def _payer_type(given: pa.Array, warnings: Warnings) -> pa.Array:
-    mapped = _as_array(map_payer_types(given))
+    mapped = _lookup(given, map_payer_types)
     if given.null_count:
         warnings.add("payer_type: missing, loaded as other", given.null_count)
     unrecognised = parse.bool_mask(pc.and_(pc.is_valid(given), pc.is_null(mapped)))

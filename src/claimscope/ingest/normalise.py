@@ -61,7 +61,7 @@ def translate(values: pa.Array, table: Mapping[str, str]) -> tuple[pa.Array, np.
     def fn(dictionary: pa.Array) -> pa.Array:
         return pc.take(targets, pc.index_in(pc.utf8_lower(dictionary), value_set=keys))
 
-    mapped = parse.as_array(parse.map_unique(text, fn))
+    mapped = parse.map_dictionary(text, fn)
     return mapped, parse.present(text) & ~parse.present(mapped)
 
 
@@ -88,7 +88,7 @@ def _padded(values: pa.Array, width: int) -> pa.Array:
         digits = pc.match_substring_regex(d, r"^[0-9]+$")
         return pc.if_else(digits, pc.utf8_lpad(d, width, "0"), d)
 
-    return parse.as_array(parse.map_unique(text, fn))
+    return parse.map_dictionary(text, fn)
 
 
 def _coded(name: str, values: pa.Array, pattern: str, reason: str, add: Add) -> pa.Array:

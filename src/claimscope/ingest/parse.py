@@ -35,15 +35,35 @@ def bool_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     return np.asarray(as_array(pc.fill_null(values, False)).to_numpy(zero_copy_only=False))
 
 
+def dictionary_of(values: pa.Array) -> pa.DictionaryArray:
+    """``values`` as a dictionary array (encoded now unless it already is one)."""
+    if pa.types.is_dictionary(values.type):
+        return values
+    encoded: pa.DictionaryArray = pc.dictionary_encode(values)
+    return encoded
+
+
 def map_unique(values: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
     """Apply ``fn`` to the distinct values only and expand the result to every row."""
-    if not pa.types.is_dictionary(values.type):
-        values = pc.dictionary_encode(values)
-    dictionary = fn(values.dictionary)
-    return pc.take(dictionary, values.indices)
+    encoded = dictionary_of(values)
+    return pc.take(fn(encoded.dictionary), encoded.indices)
+
+
+def map_dictionary(values: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.DictionaryArray:
+    """Like :func:`map_unique` for string results, but the result stays dictionary-encoded.
+
+    The new dictionary is re-encoded so that it holds each value once and no nulls (a value
+    mapped to null becomes a null row); only integer indices are moved per row.
+    """
+    encoded = dictionary_of(values)
+    mapped = pc.dictionary_encode(fn(encoded.dictionary))
+    indices = pc.take(mapped.indices, encoded.indices)
+    return pa.DictionaryArray.from_arrays(indices, mapped.dictionary)
 
 
 def _clean_dense(values: pa.Array) -> pa.Array:
+    if pa.types.is_dictionary(values.type):
+        values = values.cast(values.type.value_type)
     if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
         values = values.cast(pa.string())
     trimmed = pc.utf8_trim_whitespace(values)
@@ -51,7 +71,11 @@ def _clean_dense(values: pa.Array) -> pa.Array:
 
 
 def clean_strings(values: pa.Array, *, upper: bool = False, unique: bool = True) -> pa.Array:
-    """Strings trimmed, empty -> null, optionally upper-cased (work done per distinct value)."""
+    """Strings trimmed, empty -> null, optionally upper-cased.
+
+    With ``unique`` (the default, for columns with repeated values) the work is done once per
+    distinct value and the result is a dictionary array; otherwise a plain string array.
+    """
 
     def fn(arr: pa.Array) -> pa.Array:
         out = _clean_dense(arr)
@@ -60,7 +84,7 @@ def clean_strings(values: pa.Array, *, upper: bool = False, unique: bool = True)
     if values.null_count == len(values):
         return pa.nulls(len(values), pa.string())
     if unique or pa.types.is_dictionary(values.type):
-        return as_array(map_unique(values, fn)).cast(pa.string())
+        return map_dictionary(values, fn)
     return fn(values)
 
 
@@ -96,6 +120,8 @@ def _parse_date_strings(text: pa.Array) -> pa.Array:
 
 def parse_numbers(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Float64 values from numeric arrays or decimal strings (NaN and infinity are invalid)."""
+    if values.null_count == len(values):
+        return pa.nulls(len(values), pa.float64()), np.zeros(len(values), dtype=bool)
     if (
         pa.types.is_floating(values.type)
         or pa.types.is_integer(values.type)
@@ -120,6 +146,8 @@ def _is_text(values: pa.Array) -> bool:
 def _strings_to_float(values: pa.Array) -> pa.Array:
     if pa.types.is_dictionary(values.type):
         return map_unique(values, _strings_to_float)
+    if values.type == pa.null():
+        return pa.nulls(len(values), pa.float64())
     text = values.cast(pa.string())
     try:
         # Happy path: one C++ cast. Empty strings make it fail, as do stray spaces or words.
@@ -181,14 +209,10 @@ def integral(numbers: pa.Array) -> np.ndarray:
 
 
 def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
-    """An array of ``n`` copies of ``value`` (strings built straight from buffers: fast)."""
+    """An array of ``n`` copies of ``value``; strings come dictionary-encoded (one entry)."""
     if value is None:
         return pa.nulls(n, type_)
-    if pa.types.is_string(type_) and isinstance(value, str):
-        data = value.encode()
-        if n * len(data) < 2**31 - 1:
-            offsets = np.arange(0, (n + 1) * len(data), len(data) or 1, dtype=np.int32)
-            if not data:
-                offsets = np.zeros(n + 1, dtype=np.int32)
-            return pa.StringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data * n))
-    return pc.take(pa.array([value], type_), pa.array(np.zeros(n, dtype=np.int32)))
+    zeros = pa.array(np.zeros(n, dtype=np.int32))
+    if pa.types.is_string(type_):
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([value], type_))
+    return pc.take(pa.array([value], type_), zeros)

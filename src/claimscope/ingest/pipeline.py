@@ -25,6 +25,7 @@ from claimscope.ingest import registry
 from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.canonical import BatchContext, build_lines
 from claimscope.ingest.detect import detect_format
+from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.ingest.quarantine import QuarantineWriter
 from claimscope.ingest.report import (
     FileReport,
@@ -173,7 +174,8 @@ def _ingest_file(
         )
         return report
     batch_id = new_batch_id()
-    ctx = BatchContext(item.source, item.format, batch_id, str(item.path), secret)
+    pseudonymiser = Pseudonymiser(secret, item.source)
+    ctx = BatchContext(item.source, item.format, batch_id, str(item.path), pseudonymiser)
     writer = BatchWriter(store, item.source, batch_id)
     quarantine = QuarantineWriter(store.staging_dir / f"{batch_id}.quarantine.csv")
     warnings = Warnings()

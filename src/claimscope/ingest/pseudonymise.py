@@ -14,7 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from claimscope.ingest.parse import clean_strings
+from claimscope.ingest import parse
 
 SEPARATOR = "\x1f"
 
@@ -25,22 +25,56 @@ def patient_key(secret: bytes, source: str, raw_id: str) -> int:
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
+class Pseudonymiser:
+    """Hashes raw patient ids for one (store secret, source); remembers ids already seen.
+
+    Ids already hashed in earlier batches of the file are found with one vectorised lookup
+    and not hashed again; the memory is cleared at ``memo_limit`` ids to stay bounded.
+    """
+
+    def __init__(self, secret: bytes, source: str, *, memo_limit: int = 1_000_000) -> None:
+        self._secret = secret
+        self._prefix = f"{source}{SEPARATOR}".encode()
+        self._limit = memo_limit
+        self._known_ids = pa.array([], pa.string())
+        self._known_keys = np.zeros(0, dtype=np.int64)
+
+    def keys(self, raw_ids: pa.Array) -> pa.Array:
+        """Keys of a column of raw ids (null or blank stays null); one hash per distinct id."""
+        if raw_ids.null_count == len(raw_ids):
+            return pa.nulls(len(raw_ids), pa.int64())
+        encoded = parse.dictionary_of(raw_ids)
+        # Trim and blank-to-null on the distinct values, exactly as validation saw them.
+        uniques = parse.clean_strings(encoded.dictionary, unique=False)
+        if uniques.type != pa.string():
+            uniques = uniques.cast(pa.string())
+        keys = np.zeros(len(uniques), dtype=np.int64)
+        position = pc.index_in(uniques, value_set=self._known_ids, skip_nulls=True)
+        found = parse.present(position)
+        keys[found] = self._known_keys[np.asarray(position.filter(pa.array(found)))]
+        missing = ~found & parse.present(uniques)
+        if missing.any():
+            fresh_ids = uniques.filter(pa.array(missing))
+            fresh = self._hash(fresh_ids.to_pylist())
+            keys[missing] = fresh
+            self._remember(fresh_ids, fresh)
+        mask = ~parse.present(uniques)
+        return pc.take(pa.array(keys, mask=mask if mask.any() else None), encoded.indices)
+
+    def _hash(self, ids: list[str]) -> np.ndarray:
+        secret, prefix = self._secret, self._prefix
+        digests = b"".join(
+            hmac.digest(secret, prefix + value.encode(), "sha256")[:8] for value in ids
+        )
+        return np.frombuffer(digests, dtype=">i8").astype(np.int64)
+
+    def _remember(self, ids: pa.Array, keys: np.ndarray) -> None:
+        if len(self._known_ids) + len(ids) > self._limit:
+            self._known_ids, self._known_keys = pa.array([], pa.string()), keys[:0]
+        self._known_ids = pa.concat_arrays([self._known_ids, ids])
+        self._known_keys = np.concatenate([self._known_keys, keys])
+
+
 def patient_keys(raw_ids: pa.Array, secret: bytes, source: str) -> pa.Array:
     """Keys of a column of raw ids (null stays null); each distinct id is hashed once."""
-    if raw_ids.null_count == len(raw_ids):
-        return pa.nulls(len(raw_ids), pa.int64())
-    if not pa.types.is_dictionary(raw_ids.type):
-        raw_ids = pc.dictionary_encode(raw_ids)
-    # Trim and blank-to-null on the distinct values, exactly as validation saw them.
-    uniques = clean_strings(raw_ids.dictionary, unique=False).to_pylist()
-    prefix = f"{source}{SEPARATOR}".encode()
-    blank = bytes(8)
-    digests = b"".join(
-        hmac.digest(secret, prefix + value.encode(), "sha256")[:8] if value is not None else blank
-        for value in uniques
-    )
-    keys = pa.array(
-        np.frombuffer(digests, dtype=">i8").astype(np.int64),
-        mask=np.array([v is None for v in uniques], dtype=bool),
-    )
-    return pc.take(keys, raw_ids.indices)
+    return Pseudonymiser(secret, source).keys(raw_ids)

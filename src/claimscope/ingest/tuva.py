@@ -142,7 +142,7 @@ def load_providers(path: Path) -> pa.Table:
         )
     except (pa.ArrowInvalid, OSError) as exc:
         raise IngestError(f"{path}: cannot read provider file: {exc}") from exc
-    npi = parse.clean_strings(parse.as_array(table.column("npi")))
+    npi = parse.clean_strings(parse.as_array(table.column("npi")), unique=False)
     # First row wins for a repeated NPI (NPPES extracts have one row per NPI anyway).
     first = pc.index_in(pc.drop_null(pc.unique(npi)), value_set=npi)
     return pa.table(

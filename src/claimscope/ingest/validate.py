@@ -100,9 +100,10 @@ def check_batch(
     """Validate and type one staging table; ``rows`` holds each row's 1-based input row."""
     n = staging.num_rows
     raw = {name: parse.as_array(staging.column(name)) for name in staging.column_names}
+    missing = pa.nulls(n, pa.string())
 
     def col(name: str) -> pa.Array:
-        return raw.get(name, pa.nulls(n, pa.string()))
+        return raw.get(name, missing)
 
     checks = _Checks(n)
     out: dict[str, pa.Array] = {"record_kind": normalise_kind(col, checks.add)}
@@ -111,7 +112,11 @@ def check_batch(
     _check_dates(col("service_from"), col("service_to"), checks, out, limits)
     _check_units(col("units"), is_line, checks, out, limits)
     for name in ("claim_id", "patient_id"):
-        value = parse.clean_strings(col(name))
+        raw_value = col(name)
+        if name == "claim_id" and pa.types.is_dictionary(raw_value.type):
+            # Claim ids are mostly distinct: as a dictionary they only cost (to merge and write).
+            raw_value = raw_value.cast(raw_value.type.value_type)
+        value = parse.clean_strings(raw_value, unique=name != "claim_id")
         checks.add(
             name, f"missing {name.replace('_', ' ')}", is_line & ~parse.present(value), value
         )
@@ -190,6 +195,9 @@ def _check_units(
 
 
 def _check_line_number(values: pa.Array, checks: _Checks, out: dict[str, pa.Array]) -> None:
+    if values.null_count == len(values):
+        out["line_number"] = pa.nulls(len(values), pa.int32())
+        return
     numbers, bad = parse.parse_numbers(values)
     arr = np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)
     has = ~np.isnan(arr)
@@ -212,6 +220,9 @@ def _check_amount(
 
 
 def _check_beneficiaries(values: pa.Array, checks: _Checks, out: dict[str, pa.Array]) -> None:
+    if values.null_count == len(values):
+        out["beneficiaries"] = pa.nulls(len(values), pa.int64())
+        return
     numbers, bad = parse.parse_numbers(values)
     arr = np.asarray(numbers.to_numpy(zero_copy_only=False), dtype=np.float64)
     with np.errstate(invalid="ignore"):

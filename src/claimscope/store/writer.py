@@ -1,17 +1,21 @@
 """Write canonical claim lines of one ingest batch into the store.
 
-Rows are buffered (up to ``flush_rows``), then sorted by ``service_month`` and ``hcpcs_code``
-and written as one Parquet file per month touched, under the batch's staging folder. A small
-input file therefore becomes one sorted file per (source, month); a file larger than the
-buffer becomes several sorted files per month, numbered ``n``. :meth:`BatchWriter.commit`
-moves them into ``lines/<source>/<YYYY-MM>/``; :meth:`BatchWriter.abort` deletes them.
+Rows are buffered up to ``flush_rows``; each flush sorts the buffer by ``service_month`` and
+``hcpcs_code`` and appends it, month by month, as row groups to one Parquet file per month
+touched (``part-<batch_id>-<n>.parquet``). Flushes run on a background thread, so sorting and
+Parquet encoding overlap with the reading and validation of the next rows (2 cores busy);
+at most one flush is in flight, which bounds memory to about two buffers. A file with fewer
+rows than ``flush_rows`` therefore gives fully sorted month files; a larger one gives month
+files whose row groups are each sorted. :meth:`BatchWriter.commit` moves the files into
+``lines/<source>/<YYYY-MM>/``; :meth:`BatchWriter.abort` deletes them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
 
@@ -23,11 +27,28 @@ import pyarrow.parquet as pq
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.layout import Store
 
-DEFAULT_FLUSH_ROWS: Final = 4_000_000
+DEFAULT_FLUSH_ROWS: Final = 1_000_000
 ROW_GROUP_ROWS: Final = 512 * 1024
 COMPRESSION: Final = "zstd"
-# Two encoders run at once: months are independent files and Parquet encoding releases the GIL.
-_WRITE_THREADS: Final = 2
+_ENCODE_THREADS: Final = 2
+# Min/max statistics only where queries filter (row-group pruning); computing them for ids
+# and amounts would cost write time and help no query.
+STATISTICS_COLUMNS: Final = (
+    "source", "record_kind", "claim_type", "service_from", "service_to", "service_month",
+    "period_end_month", "rendering_npi", "specialty", "payer_type", "state", "place_of_service",
+    "setting", "hcpcs_code", "modifier_1", "line_status", "batch_id",
+)  # fmt: skip
+# Mostly-distinct string columns are written plain; every other string column is written
+# from a dictionary array (fast to sort, and Parquet dictionary-encodes it anyway).
+PLAIN_STRINGS: Final = frozenset({"claim_id"})
+WRITE_SCHEMA: Final = pa.schema(
+    [
+        pa.field(f.name, pa.dictionary(pa.int32(), pa.string()))
+        if f.type == pa.string() and f.name not in PLAIN_STRINGS
+        else f
+        for f in CLAIM_LINE
+    ]
+)
 
 
 class BatchWriter:
@@ -41,52 +62,75 @@ class BatchWriter:
         self.batch_id = batch_id
         self.flush_rows = flush_rows
         self.staging = store.batch_staging_dir(batch_id)
-        self.months: set[str] = set()
         self.rows_written = 0
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
-        self._files: list[Path] = []
-        self._pool = ThreadPoolExecutor(_WRITE_THREADS, thread_name_prefix="claimscope-write")
+        self._writers: dict[str, pq.ParquetWriter] = {}
+        self._paths: dict[str, Path] = {}
+        self._job: Future[None] | None = None
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="claimscope-flush")
+        self._encoders = ThreadPoolExecutor(_ENCODE_THREADS, thread_name_prefix="claimscope-encode")
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
 
+    @property
+    def months(self) -> set[str]:
+        """Months (``YYYY-MM``) this batch has written rows for."""
+        return set(self._paths)
+
     def write(self, table: pa.Table) -> None:
         """Buffer canonical rows (schema :data:`CLAIM_LINE`); flush when the buffer is full."""
-        if table.schema != CLAIM_LINE:
+        if not conforms(table.schema):
             raise ValueError("BatchWriter.write expects a table with the CLAIM_LINE schema")
         if table.num_rows == 0:
             return
         self._pending.append(table)
         self._pending_rows += table.num_rows
         if self._pending_rows >= self.flush_rows:
-            self.flush()
+            self._submit()
 
-    def flush(self) -> None:
-        """Sort the buffered rows and write one file per month."""
+    def _submit(self) -> None:
+        """Hand the buffer to the background writer (after the previous flush is done)."""
         if not self._pending:
             return
-        table = sort_lines(pa.concat_tables(self._pending))
-        self._pending, self._pending_rows = [], 0
-        jobs = []
-        for month, part in split_by_month(table):
-            folder = self.staging / month
-            folder.mkdir(exist_ok=True)
-            path = folder / f"part-{self.batch_id}-{len(self._files)}.parquet"
-            self._files.append(path)
-            self.months.add(month)
-            jobs.append(self._pool.submit(write_parquet, part, path))
+        tables, self._pending, self._pending_rows = self._pending, [], 0
+        self._wait()
+        self._job = self._pool.submit(self._flush, tables)
+
+    def _wait(self) -> None:
+        if self._job is not None:
+            job, self._job = self._job, None
+            job.result()  # re-raises a failure of the background flush here
+
+    def _flush(self, tables: list[pa.Table]) -> None:
+        table = sort_lines(to_write_schema(pa.concat_tables(tables)), self._encoders)
+        parts = split_by_month(table)
+        for month, _ in parts:
+            if month not in self._writers:
+                folder = self.staging / month
+                folder.mkdir(exist_ok=True)
+                path = folder / f"part-{self.batch_id}-{len(self._paths)}.parquet"
+                self._writers[month], self._paths[month] = open_parquet(path), path
+        # Month files are independent: encode them on two threads (Parquet releases the GIL).
+        jobs = [
+            self._encoders.submit(self._writers[month].write_table, part, ROW_GROUP_ROWS)
+            for month, part in parts
+        ]
         for job in jobs:
             job.result()
         self.rows_written += table.num_rows
 
     def commit(self) -> list[Path]:
-        """Flush, then move the batch's files into ``lines/``; returns their final paths."""
-        self.flush()
+        """Write what is buffered, then move the batch's files into ``lines/``."""
+        self._submit()
+        self._wait()
+        self._close_writers()
         self._pool.shutdown()
+        self._encoders.shutdown()
         final = []
-        for path in self._files:
-            target_dir = self.store.month_dir(self.source, path.parent.name)
+        for month, path in sorted(self._paths.items()):
+            target_dir = self.store.month_dir(self.source, month)
             target_dir.mkdir(parents=True, exist_ok=True)
             target = target_dir / path.name
             os.replace(path, target)
@@ -96,26 +140,60 @@ class BatchWriter:
 
     def abort(self) -> None:
         """Discard everything this batch wrote."""
-        self._pool.shutdown(cancel_futures=True)
         self._pending = []
+        # The batch is being thrown away: an error of its last flush no longer matters.
+        with contextlib.suppress(Exception):
+            self._wait()
+        self._pool.shutdown(cancel_futures=True)
+        self._encoders.shutdown(cancel_futures=True)
+        self._close_writers()
         shutil.rmtree(self.staging, ignore_errors=True)
 
+    def _close_writers(self) -> None:
+        for writer in self._writers.values():
+            writer.close()
+        self._writers = {}
 
-def sort_lines(table: pa.Table) -> pa.Table:
+
+def conforms(schema: pa.Schema) -> bool:
+    """True when ``schema`` is :data:`CLAIM_LINE`, string columns possibly dictionary-encoded.
+
+    Dictionary-encoded strings are cheaper to sort and to write and are stored as plain
+    Parquet strings (the Arrow schema is not stored in the files).
+    """
+    if schema.names != CLAIM_LINE.names:
+        return False
+    for field, expected in zip(schema, CLAIM_LINE, strict=True):
+        actual = field.type
+        if pa.types.is_dictionary(actual):
+            actual = actual.value_type
+        if actual != expected.type:
+            return False
+    return True
+
+
+def sort_lines(table: pa.Table, pool: Executor | None = None) -> pa.Table:
     """Rows ordered by ``service_month`` then ``hcpcs_code`` (the store's physical order).
 
     Sorting on two integer ranks in numpy is several times faster than a multi-key Arrow sort
     on the string column: HCPCS codes are dictionary-encoded, the (few) distinct codes sorted,
-    and each row keyed by month * 2**24 + rank of its code.
+    and each row keyed by month * 2**24 + rank of its code. Columns are then gathered in the
+    new order, on ``pool``'s threads when given.
     """
     if table.num_rows == 0:
         return table
-    months = table.column("service_month").combine_chunks().cast(pa.int32())
-    codes = table.column("hcpcs_code").combine_chunks().dictionary_encode()
+    table = table.combine_chunks()
+    months = table.column("service_month").chunk(0).cast(pa.int32())
+    codes = table.column("hcpcs_code").chunk(0)
+    if not pa.types.is_dictionary(codes.type):
+        codes = codes.dictionary_encode()
     order = np.argsort(np.asarray(pc.sort_indices(codes.dictionary)), kind="stable")
     rank = order[np.asarray(codes.indices.fill_null(0))]
     key = months.fill_null(0).to_numpy().astype(np.int64) << 24 | rank.astype(np.int64)
-    return table.take(pa.array(np.argsort(key, kind="stable")))
+    permutation = pa.array(np.argsort(key, kind="stable"))
+    mapper = pool.map if pool is not None else map
+    columns = list(mapper(lambda column: column.take(permutation), table.columns))
+    return pa.Table.from_arrays(columns, schema=table.schema)
 
 
 def split_by_month(table: pa.Table) -> list[tuple[str, pa.Table]]:
@@ -130,15 +208,30 @@ def split_by_month(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return out
 
 
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """Write one store file: zstd, dictionary encoding, statistics for pruning."""
-    pq.write_table(
-        table,
+def to_write_schema(table: pa.Table) -> pa.Table:
+    """Cast columns to :data:`WRITE_SCHEMA` (strings dictionary-encoded or plain, as decided)."""
+    columns = []
+    for name, target in zip(table.column_names, WRITE_SCHEMA, strict=True):
+        column = table.column(name)
+        if column.type != target.type:
+            column = (
+                pc.dictionary_encode(column)
+                if pa.types.is_dictionary(target.type) and not pa.types.is_dictionary(column.type)
+                else column.cast(target.type)
+            )
+        columns.append(column)
+    return pa.Table.from_arrays(columns, schema=WRITE_SCHEMA)
+
+
+def open_parquet(path: Path) -> pq.ParquetWriter:
+    """A store file writer: zstd, dictionary encoding, statistics for pruning."""
+    return pq.ParquetWriter(
         path,
+        WRITE_SCHEMA,
         compression=COMPRESSION,
-        row_group_size=ROW_GROUP_ROWS,
         use_dictionary=True,
-        write_statistics=True,
+        write_statistics=list(STATISTICS_COLUMNS),
+        store_schema=False,  # readers see plain strings even where we wrote dictionaries
     )
 
 

@@ -1,0 +1,122 @@
+"""Pipeline behaviour: re-ingest, replace, failures, detection, directories, progress, report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from claimscope.ingest.base import IngestError
+from claimscope.ingest.detect import detect_format
+from claimscope.ingest.pipeline import ingest_paths
+from claimscope.ingest.report import IngestOptions, ProgressEvent
+from claimscope.store.layout import Store
+from claimscope.store.ledger import Ledger
+
+HEADER = "claim_id,patient_id,service_from,hcpcs_code,units\n"
+
+
+def _csv(path: Path, rows: int = 3, code: str = "97110") -> Path:
+    body = "".join(f"C{i},P{i},2023-01-{1 + i % 28:02d},{code},1\n" for i in range(rows))
+    path.write_text(HEADER + body)
+    return path
+
+
+def test_reingest_same_file_is_skipped(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store")
+    path = _csv(tmp_path / "a.csv")
+    first = ingest_paths([path], store)
+    again = ingest_paths([path], store)
+    (skipped,) = again.files
+    assert skipped.skipped and skipped.read == 0 and skipped.batch_id == first.files[0].batch_id
+    assert skipped.warnings[0].startswith("skipped: the same file was loaded into source 'generic'")
+    assert len(store.parquet_files()) == 1 and len(Ledger(store.ledger_path).entries()) == 1
+    # The same bytes under another source label are a different dataset: loaded.
+    other = ingest_paths([path], store, source="copy")
+    assert not other.files[0].skipped and len(store.parquet_files()) == 2
+
+
+def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store")
+    path = _csv(tmp_path / "a.csv")
+    old = ingest_paths([path], store).files[0].batch_id
+    new_report = ingest_paths([path], store, replace=True)
+    new = new_report.files[0].batch_id
+    assert new != old and new_report.loaded == 3
+    assert [p.name for p in store.parquet_files()] == [f"part-{new}-0.parquet"]
+    entries = Ledger(store.ledger_path).entries()
+    assert [e.batch_id for e in entries] == [new] and entries[0].replaces == [old]
+
+
+def test_unreadable_file_raises_naming_it_and_leaves_nothing(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store")
+    good = _csv(tmp_path / "good.csv")
+    broken = tmp_path / "broken.parquet"
+    pq.write_table(
+        pa.table({"hcpcs_code": ["97110"] * 100, "service_from": ["2023-01-01"] * 100}), broken
+    )
+    broken.write_bytes(broken.read_bytes()[:-20])  # truncated footer
+    with pytest.raises(IngestError, match=r"broken\.parquet"):
+        ingest_paths([good, broken], store, fmt="generic")
+    # The good file (its own batch) stays; nothing of the broken one exists anywhere.
+    assert len(store.parquet_files()) == 1
+    assert [e.path for e in Ledger(store.ledger_path).entries()] == [str(good.resolve())]
+    assert list(store.staging_dir.iterdir()) == []
+
+
+def test_unknown_format_lists_the_known_ones(tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("just some text\nwithout a claims header\n")
+    with pytest.raises(
+        IngestError, match=r"notes\.txt: format not recognised.*cms_puf.*tuva.*generic"
+    ):
+        detect_format(path)
+
+
+def test_directory_expands_and_skips_unrecognised_files(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    _csv(folder / "a.csv", rows=2)
+    _csv(folder / "sub" / "b.csv", rows=4, code="97140")
+    (folder / "README.md").write_text("# about these files\n")
+    (folder / ".hidden.csv").write_text(HEADER)
+    report = ingest_paths([folder], Store.open(tmp_path / "store"))
+    names = [(f.path.name, f.skipped) for f in report.files]
+    assert names == [("README.md", True), ("a.csv", False), ("b.csv", False)]
+    assert report.loaded == 6 and report.files[0].warnings[0].startswith("skipped:")
+
+
+def test_missing_path_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(IngestError, match="no such file or directory"):
+        ingest_paths([tmp_path / "nope.csv"], Store.open(tmp_path / "store"))
+
+
+def test_progress_events_per_batch_and_report_contract(tmp_path: Path) -> None:
+    events: list[ProgressEvent] = []
+    path = tmp_path / "a.parquet"
+    codes = ["97110"] * 25
+    pq.write_table(
+        pa.table({"claim_id": codes, "patient_id": codes, "hcpcs_code": codes,
+                  "service_from": ["2023-01-01"] * 25, "units": [1] * 25}),
+        path,
+    )  # fmt: skip
+    report = ingest_paths(
+        [path],
+        Store.open(tmp_path / "store"),
+        options=IngestOptions(batch_rows=10),
+        progress=events.append,
+    )
+    assert [e.rows_read for e in events] == [10, 20, 25, 25]
+    assert [e.done for e in events] == [False, False, False, True]
+    assert all(e.bytes_total == path.stat().st_size and e.file_count == 1 for e in events)
+    assert events[-1].bytes_read == path.stat().st_size
+    data = json.loads(json.dumps(report.to_dict()))
+    assert set(data) >= {"files", "read", "loaded", "quarantined", "quarantine_path"}
+    assert set(data["files"][0]) >= {
+        "path", "format", "source", "read", "loaded", "quarantined", "skipped", "warnings",
+    }  # fmt: skip
+    assert (data["read"], data["loaded"], data["quarantined"]) == (25, 25, 0)
+    assert data["quarantine_path"].endswith("quarantine")
