@@ -103,15 +103,16 @@ def test_claim_without_service_lines_is_one_quarantined_row(tmp_path: Path) -> N
     assert result.read_count == 2
 
 
-@pytest.mark.parametrize(("sbr09", "reason"), [("", "no claim filing"), ("XX", "unknown claim")])
-def test_missing_or_unknown_filing_indicator_quarantines_lines(
-    tmp_path: Path, sbr09: str, reason: str
-) -> None:
+@pytest.mark.parametrize(
+    ("sbr09", "payer"), [("", None), ("XX", "SBR09 XX"), ("16", "medicare_advantage")]
+)
+def test_filing_indicator_payer_types(tmp_path: Path, sbr09: str, payer: str | None) -> None:
+    # Missing or unknown indicators are passed on; the pipeline loads them as `other` and
+    # reports the examples in its warnings.
     body = claim(*line(1, "SV1*HC:97110*120*UN*4***1"), sbr09=sbr09)
     result = read_text(tmp_path, interchange(transaction(body)))
-    assert result.table.num_rows == 0
-    (record,) = result.quarantined
-    assert record.field == "SBR-09" and reason in record.reason
+    assert result.quarantined == []
+    assert result.column("payer_type") == [payer]
 
 
 def test_revenue_code_only_institutional_line_is_quarantined(tmp_path: Path) -> None:

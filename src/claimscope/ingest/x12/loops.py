@@ -95,7 +95,6 @@ class Claim:
         self.frequency = composite[2] or None if len(composite) > 2 else None
         self.patient_id: str | None = None
         self.payer_type: str | None = None
-        self.payer_error: ElementError | None = None
 
 
 class Line:
@@ -314,7 +313,7 @@ class ClaimParser:
         self._close_claim()
         pad(elements, 5)
         claim = Claim(elements[1], number, split_composite(elements[5], self.component))
-        claim.payer_type, claim.payer_error = self._payer_type()
+        claim.payer_type = self._payer_type()
         claim.patient_id = self._patient_id()
         if not claim.claim_id:
             claim.error = ElementError("CLM-01", "claim has no identifier")
@@ -322,14 +321,16 @@ class ClaimParser:
         self.in_cob = False
         self.entity = ""
 
-    def _payer_type(self) -> tuple[str | None, ElementError | None]:
+    def _payer_type(self) -> str | None:
+        """Payer type from SBR09; an unknown code is passed on as ``SBR09 <code>``.
+
+        The pipeline loads missing or unrecognised payer types as ``other`` and reports them
+        (with examples) in its warnings, so a bad filing indicator never drops a line.
+        """
         indicator = self.filing_indicator
         if not indicator:
-            return None, ElementError("SBR-09", "subscriber has no claim filing indicator")
-        payer_type = self.payer_type_for(indicator)
-        if payer_type is None:
-            return None, ElementError("SBR-09", "unknown claim filing indicator", indicator)
-        return payer_type, None
+            return None
+        return self.payer_type_for(indicator) or f"SBR09 {indicator}"
 
     def _patient_id(self) -> str | None:
         """Member id scoped by payer; a dependent patient adds name and birth date."""
@@ -452,7 +453,7 @@ class ClaimParser:
         self.line = None
         claim.lines += 1
         dates = line.dates or claim.dates or claim.statement
-        error = line.error or claim.error or claim.payer_error
+        error = line.error or claim.error
         if error is None and line.code is None:
             error = ElementError("SV1", "service line (LX) has no SV1/SV2 segment", line.number)
         if error is None and dates is None:
