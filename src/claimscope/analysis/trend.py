@@ -18,9 +18,10 @@ import numpy as np
 from claimscope.analysis.coverage import describe_coverage
 from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import MeasurePlan, cell_counts, measure_value, plan_measure
+from claimscope.analysis.privacy_grid import suppress_grid
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.analysis.suppression import suppress_grid
+from claimscope.analysis.suppression import kind_for_measure
 from claimscope.terminology.names import code_names
 
 GRAINS: Final = ("month", "quarter", "year")
@@ -185,7 +186,8 @@ def _build(
         counts[i, j] = max(counts[i, j], _cell(record)) if i == other else _cell(record)
     totals = values.sum(axis=0)
     total_counts = np.array([period_cells[p] for p in periods])
-    grid = suppress_grid(values, counts, totals, total_counts, query.privacy)
+    kind = kind_for_measure(query.measure)
+    grid = suppress_grid(values, counts, totals, total_counts, query.privacy, kind=kind)
     names = code_names(leaders)
     series = [
         _series(

@@ -1,0 +1,108 @@
+"""Trend and drill-down analyses on small stores built in code, with hand-computed values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from claimscope.analysis.query import PrivacyPolicy, QueryError, build_filters
+from claimscope.analysis.run import run_explore, run_trend
+from claimscope.analysis.trend import TrendQuery
+from tests.canonical import lines_for, write_store
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Path:
+    records = []
+    # 97110 grows from 40 to 60 services while 97140 stays at 30; 97112 is tiny in 2023-02.
+    records += lines_for("97110", 20, month="2023-01", units=2)
+    records += lines_for("97140", 30, month="2023-01", first_patient=100)
+    records += lines_for("97110", 30, month="2023-02", units=2, first_patient=200)
+    records += lines_for("97140", 30, month="2023-02", first_patient=300)
+    records += lines_for("97112", 12, month="2023-01", first_patient=400)
+    records += lines_for("97112", 12, month="2023-02", first_patient=500)
+    return write_store(tmp_path, records)
+
+
+def test_trend_follows_the_leading_codes_with_period_shares(store: Path) -> None:
+    query = TrendQuery(build_filters("pmr"), grain="month", codes_limit=2)
+    result = run_trend(store, query).to_dict()
+    assert result["periods"] == ["2023-01", "2023-02"]
+    assert result["totals"] == [82, 102]
+    by_code = {s["code"]: s for s in result["series"]}
+    assert list(by_code) == ["97110", "97140", "other"]
+    assert by_code["97110"]["values"] == [40, 60]
+    assert by_code["97110"]["shares"] == [round(40 / 82, 4), round(60 / 102, 4)]
+    assert by_code["97110"]["change_pp"] == pytest.approx(
+        round((round(60 / 102, 4) - round(40 / 82, 4)) * 100, 2)
+    )
+    assert by_code["other"]["values"] == [12, 12]
+
+
+def test_trend_quarter_grain_and_refusals(store: Path) -> None:
+    result = run_trend(store, TrendQuery(build_filters("pmr"), grain="quarter")).to_dict()
+    assert result["periods"] == ["2023-Q1"]
+    assert result["totals"] == [184]
+    with pytest.raises(QueryError, match="grain"):
+        TrendQuery(build_filters("pmr"), grain="week")
+    with pytest.raises(QueryError, match="additive"):
+        run_trend(store, TrendQuery(build_filters("pmr"), measure="patients"))
+
+
+def test_trend_suppresses_a_small_cell_and_its_complement(tmp_path: Path) -> None:
+    records = lines_for("97110", 40, month="2023-01") + lines_for("97110", 40, month="2023-02")
+    records += lines_for("97140", 3, month="2023-01", first_patient=100)  # small
+    records += lines_for("97140", 30, month="2023-02", first_patient=200)
+    records += lines_for("97112", 25, month="2023-01", first_patient=300)
+    records += lines_for("97112", 25, month="2023-02", first_patient=400)
+    store = write_store(tmp_path, records)
+    result = run_trend(store, TrendQuery(build_filters("pmr"), codes_limit=3)).to_dict()
+    by_code = {s["code"]: s for s in result["series"]}
+    assert by_code["97140"]["values"][0] is None
+    assert by_code["97140"]["shares"][0] is None
+    hidden = sum(v is None for s in result["series"] for v in s["values"])
+    hidden += sum(t is None for t in result["totals"])
+    assert hidden >= 2, "a lone suppressed cell would be recoverable from the month total"
+    assert result["suppression"]["primary"] >= 1
+
+
+def test_explore_breaks_one_code_down_by_dimension(tmp_path: Path) -> None:
+    records = lines_for("97110", 30, payer_type="medicare", units=2)
+    records += lines_for("97110", 20, first_patient=100, payer_type="commercial")
+    records += lines_for("97110", 15, first_patient=200, payer_type="medicaid", modifier_1="GO")
+    records += lines_for("97140", 50, first_patient=300)
+    store = write_store(tmp_path, records)
+    result = run_explore(store, "97110", build_filters("pmr")).to_dict()
+    assert result["code"] == "97110"
+    assert result["total"] == 95
+    payers = next(b for b in result["breakdowns"] if b["dimension"] == "payer_type")
+    assert [(r["key"], r["value"]) for r in payers["rows"]] == [
+        ("medicare", 60),
+        ("commercial", 20),
+        ("medicaid", 15),
+    ]
+    units = next(b for b in result["breakdowns"] if b["dimension"] == "units_per_line")
+    assert {r["key"]: r["value"] for r in units["rows"]} == {"2": 60, "1": 35}
+    modifiers = next(b for b in result["breakdowns"] if b["dimension"] == "modifier")
+    assert {r["key"]: r["value"] for r in modifiers["rows"]} == {"none": 80, "GO": 15}
+
+
+def test_explore_suppresses_small_breakdown_cells_with_a_complement(tmp_path: Path) -> None:
+    records = lines_for("97110", 40, state="CA") + lines_for(
+        "97110", 4, first_patient=100, state="VT"
+    )
+    records += lines_for("97110", 30, first_patient=200, state="TX")
+    store = write_store(tmp_path, records)
+    result = run_explore(store, "97110", build_filters("pmr")).to_dict()
+    states = next(b for b in result["breakdowns"] if b["dimension"] == "state")
+    hidden = [r["key"] for r in states["rows"] if r.get("suppressed")]
+    assert "VT" in hidden and len(hidden) >= 2
+    assert all(r["value"] is None for r in states["rows"] if r.get("suppressed"))
+
+
+def test_explore_hides_everything_for_a_small_code(tmp_path: Path) -> None:
+    store = write_store(tmp_path, lines_for("97110", 40) + lines_for("97750", 5, first_patient=90))
+    result = run_explore(store, "97750", build_filters("pmr"), privacy=PrivacyPolicy()).to_dict()
+    assert result["total"] is None
+    assert result["breakdowns"] == []
