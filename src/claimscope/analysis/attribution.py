@@ -18,7 +18,8 @@ and every line records the deciding rule in ``attribution_rule``:
 
 All rules are positive markers: a line none of them recognises (a physician's 97110 without
 a modifier, say) is ``other`` with rule ``none``. The expressions are plain Ibis, so they run
-on every engine.
+on every engine; they read canonical values (modifiers and taxonomies upper case, as the
+ingest writes them).
 """
 
 from __future__ import annotations
@@ -118,11 +119,11 @@ def rule_matches(t: ir.Table, rule: str, markers: DisciplineMarkers) -> ir.Boole
     """True where ``rule``'s evidence on a line points to ``markers.discipline`` (never null)."""
     if rule == "modifier":
         wanted = [m.upper() for m in markers.modifiers]
-        hit = _any([t[c].upper().isin(wanted) for c in MODIFIER_COLUMNS]) if wanted else None
+        hit = _any([t[c].isin(wanted) for c in MODIFIER_COLUMNS]) if wanted else None
     elif rule == "revenue_code":
         hit = _prefix_match(t.revenue_code, markers.revenue_prefixes)
     elif rule == "taxonomy":
-        hit = _prefix_match(t.rendering_taxonomy.upper(), markers.taxonomy_prefixes)
+        hit = _prefix_match(t.rendering_taxonomy, markers.taxonomy_prefixes)
     elif rule == "specialty":
         hit = t.specialty.isin(list(markers.specialties)) if markers.specialties else None
     else:
@@ -159,6 +160,12 @@ def mask_column(rule: str) -> str:
     return f"mask_{rule}"
 
 
+def with_masks(lines: ir.Table, rules: AttributionRules | None = None) -> ir.Table:
+    """``lines`` plus one ``mask_<rule>`` column per rule (see :func:`disciplines_in_mask`)."""
+    rules = rules or default_rules()
+    return lines.mutate(**{mask_column(r): _rule_mask(lines, r, rules) for r in rules.precedence})
+
+
 def attribute_disciplines(
     lines: ir.Table, rules: AttributionRules | None = None, *, evidence: bool = False
 ) -> ir.Table:
@@ -166,11 +173,12 @@ def attribute_disciplines(
 
     With ``evidence=True`` the per-rule columns ``discipline_by_<rule>`` (the one discipline
     that rule names, else null) and ``mask_<rule>`` (every discipline it names, as bits; see
-    :func:`disciplines_in_mask`) are kept too, for the conflict report.
+    :func:`disciplines_in_mask`) are kept too, for the conflict report. Lines that already
+    carry the mask columns (:func:`with_masks`) are not evaluated again.
     """
     rules = rules or default_rules()
-    masks = {mask_column(r): _rule_mask(lines, r, rules) for r in rules.precedence}
-    staged = lines.mutate(**masks)
+    masks = [mask_column(r) for r in rules.precedence]
+    staged = lines if set(masks) <= set(lines.columns) else with_masks(lines, rules)
     verdicts = {
         evidence_column(r): ibis.cases(
             *[
@@ -201,9 +209,19 @@ def attribute_disciplines(
 
 
 def discipline_filter(lines: ir.Table, wanted: tuple[str, ...]) -> ir.Table:
-    """The lines attributed to one of ``wanted`` (attribution added when not yet present)."""
-    table = lines if DISCIPLINE_COLUMN in lines.columns else attribute_disciplines(lines)
-    return table.filter(table[DISCIPLINE_COLUMN].isin(list(wanted)))
+    """The lines attributed to one of ``wanted``.
+
+    Tested on the rule masks directly (the first rule with a clear verdict decides), which
+    the engine evaluates faster than the derived ``discipline`` column.
+    """
+    if DISCIPLINE_COLUMN in lines.columns:
+        return lines.filter(lines[DISCIPLINE_COLUMN].isin(list(wanted)))
+    rules = default_rules()
+    single = [1 << i for i in range(len(rules.disciplines))]
+    masks = [_rule_mask(lines, r, rules) for r in rules.precedence]
+    decided = ibis.cases(*[(m.isin(single), m) for m in masks], else_=0)
+    bits = [1 << i for i, d in enumerate(rules.disciplines) if d.discipline in wanted]
+    return lines.filter(decided.isin(bits + ([0] if OTHER in wanted else [])))
 
 
 # --- The attribution report: which rule decided how many lines, and where the data disagrees.
@@ -318,6 +336,23 @@ def attribution_report(
     attributed = attribute_disciplines(filtered, rules, evidence=True)
     total = _counts(attributed, [], "total")[0]
     total.shown = coverage.empty or not _small(total, privacy)
+    groups = _discipline_counts(attributed, total, rules, privacy)
+    conflicts = _conflicts(attributed, rules, privacy)
+    notes = [] if not coverage.empty else ["no claim lines match these filters"]
+    if "aggregate" in coverage.record_kinds:
+        notes.append("aggregated sources count one line per row (one provider's yearly total)")
+    hidden = sum(not c.shown for g in groups for c in [g.total, *g.by_rule])
+    block = suppression_block(
+        privacy, primary=hidden, complementary=0, method=_METHOD, total_suppressed=not total.shown
+    )
+    return AttributionReport(
+        filters.describe(), rules.precedence, total, groups, conflicts, coverage, block, notes
+    )
+
+
+def _discipline_counts(
+    attributed: ir.Table, total: Count, rules: AttributionRules, privacy: PrivacyPolicy
+) -> list[DisciplineCount]:
     per_discipline = _counts(attributed, [DISCIPLINE_COLUMN], DISCIPLINE_COLUMN)
     per_rule = _grouped(attributed, [DISCIPLINE_COLUMN, RULE_COLUMN])
     _suppress(per_discipline, total, privacy)
@@ -327,26 +362,7 @@ def attribution_report(
         by_rule = sorted((_count(r, RULE_COLUMN) for r in rows), key=lambda c: _order(c.key, rules))
         _suppress(by_rule, count, privacy)
         groups.append(DisciplineCount(count, by_rule))
-    notes = [] if not coverage.empty else ["no claim lines match these filters"]
-    if "aggregate" in coverage.record_kinds:
-        notes.append("aggregated sources count one line per row (one provider's yearly total)")
-    hidden = sum(not c.shown for g in groups for c in [g.total, *g.by_rule])
-    return AttributionReport(
-        query=filters.describe(),
-        precedence=rules.precedence,
-        total=total,
-        disciplines=groups,
-        conflicts=_conflicts(attributed, rules, privacy),
-        coverage=coverage,
-        suppression=suppression_block(
-            privacy,
-            primary=hidden,
-            complementary=0,
-            method=_METHOD,
-            total_suppressed=not total.shown,
-        ),
-        notes=notes,
-    )
+    return groups
 
 
 _METHOD: Final = (
@@ -396,6 +412,19 @@ def _suppress(cells: list[Count], total: Count, privacy: PrivacyPolicy) -> None:
         cell.shown = total.shown and table.is_shown(i)
 
 
+def _has_conflict(t: ir.Table, rules: AttributionRules) -> ir.BooleanValue:
+    """True where a rule is ambiguous or two rules name different disciplines.
+
+    Written on the masks with bitwise OR (each mask read twice) rather than as the OR of
+    every pair of verdicts: the engine evaluates it in a tenth of the time.
+    """
+    single = [1 << i for i in range(len(rules.disciplines))]
+    masks = [t[mask_column(r)] for r in rules.precedence]
+    said = [ibis.cases((m.isin(single), m), else_=0) for m in masks]
+    union = reduce(lambda a, b: a | b, said)
+    return _any([~m.isin([0, *single]) for m in masks]) | ~union.isin([0, *single])
+
+
 def _conflict_tags(t: ir.Table, rules: AttributionRules) -> list[ir.StringValue]:
     """One nullable tag per possible conflict: ``kind|rule_a|says_a|rule_b|says_b``."""
     tags: list[ir.StringValue] = []
@@ -417,8 +446,8 @@ def _conflict_tags(t: ir.Table, rules: AttributionRules) -> list[ir.StringValue]
 
 def _conflicts(t: ir.Table, rules: AttributionRules, privacy: PrivacyPolicy) -> list[Conflict]:
     """Every kind of disagreement with its count and the commonest codings behind it."""
-    tags = _conflict_tags(t, rules)
-    flagged = t.filter(_any([tag.notnull() for tag in tags]))
+    flagged = t.filter(_has_conflict(t, rules))
+    tags = _conflict_tags(flagged, rules)
     exploded = flagged.mutate(tag=ibis.array(tags).filter(lambda x: x.notnull())).unnest("tag")
     keys = ["tag", DISCIPLINE_COLUMN]
     examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
