@@ -156,9 +156,9 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert [p.parent.name for p in store.parquet_files("synthetic")] == ["2023-01", "2023-02"]
 
 
-def test_gzip_csv_and_tab_delimiter(tmp_path: Path) -> None:
+def test_gzip_csv_with_byte_order_mark_and_tab_delimiter(tmp_path: Path) -> None:
     path = tmp_path / "lines.tsv.gz"
-    body = "claim_id\tpatient_id\tservice_from\thcpcs_code\tunits\nA\tp\t2023-01-02\t97110\t1\n"
+    body = "\ufeffclaim_id\tpatient_id\tservice_from\thcpcs_code\tunits\nA\tp\t2023-01-02\t97110\t1\n"
     with gzip.open(path, "wt") as handle:
         handle.write(body)
     report = ingest_paths([path], Store.open(tmp_path / "store"), options=OPTIONS)

@@ -58,6 +58,8 @@ NAMINGS: Final[dict[str, dict[str, str]]] = {
     },
 }
 COPYRIGHT_NPI: Final = "0000000001"
+# Roles read dictionary-encoded (values repeat across rows); averages are mostly distinct.
+REPEATED_ROLES: Final = ("rendering_npi", "provider_type", "state", "setting", "hcpcs_code")
 _YEAR_PATTERNS: Final = (r"CY[ _-]?((?:19|20)\d{2})", r"_D(\d{2})_")
 _LONE_YEAR: Final = r"(?<!\d)((?:19|20)\d{2})(?!\d)"
 
@@ -122,8 +124,13 @@ class CmsPufReader:
             raise IngestError(f"{path}: not a CMS provider-by-service file (header not recognised)")
         _, roles = detected
         field_names = {r.removeprefix("avg_"): c for r, c in roles.items()}
+        repeated = [roles[r] for r in REPEATED_ROLES]
         for chunk in tabular.iter_csv(
-            path, list(roles.values()), delimiter=parsed[1], batch_rows=options.batch_rows
+            path,
+            list(roles.values()),
+            delimiter=parsed[1],
+            batch_rows=options.batch_rows,
+            dictionary=repeated,
         ):
             table, rows, rejected = _aggregates(chunk, roles, year, str(path))
             yield StagingBatch(

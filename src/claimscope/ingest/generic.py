@@ -4,7 +4,7 @@ carry the staging names of :data:`claimscope.schema.STAGING_COLUMNS` (see docs/i
 Column names are matched case-insensitively; ``service_date`` is accepted for
 ``service_from``. Only the raw ``patient_id`` is accepted for the patient: the pipeline
 pseudonymises it (a ``patient_key`` column would bypass that, so it is ignored with a warning,
-as is any other unknown column). ``hcpcs_code`` and ``service_from`` must be present.
+as is any other unknown column). ``hcpcs_code``, ``service_from`` and ``units`` must be present.
 Parquet columns may already be typed (dates, numbers); CSV columns are read as text.
 """
 
@@ -22,7 +22,9 @@ from claimscope.ingest.base import IngestError, ReadOptions, StagingBatch
 from claimscope.schema import STAGING_COLUMNS
 
 ALIASES: Final = {"service_date": "service_from"}
-REQUIRED: Final = ("hcpcs_code", "service_from")
+# Columns whose values rarely repeat are read as plain strings, the rest dictionary-encoded.
+MOSTLY_DISTINCT: Final = frozenset({"claim_id", "charge_amount", "allowed_amount", "paid_amount"})
+REQUIRED: Final = ("hcpcs_code", "service_from", "units")
 # Row numbers are the reader's job: a `source_row` column in the file is not trusted.
 INPUT_COLUMNS: Final = tuple(c for c in STAGING_COLUMNS if c != "source_row")
 
@@ -76,8 +78,13 @@ class GenericReader:
         names, delimiter = parsed
         mapping = _checked_map(path, names)
         warnings = _ignored_warning(names, mapping)
+        repeated = [c for c, staging in mapping.items() if staging not in MOSTLY_DISTINCT]
         for chunk in tabular.iter_csv(
-            path, list(mapping), delimiter=delimiter, batch_rows=options.batch_rows
+            path,
+            list(mapping),
+            delimiter=delimiter,
+            batch_rows=options.batch_rows,
+            dictionary=repeated,
         ):
             table = chunk.table.rename_columns([mapping[c] for c in chunk.table.column_names])
             table = table.append_column("source_row", pa.array(chunk.rows))

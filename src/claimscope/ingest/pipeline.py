@@ -25,6 +25,7 @@ from claimscope.ingest import registry
 from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.canonical import BatchContext, build_lines
 from claimscope.ingest.detect import detect_format
+from claimscope.ingest.prefetch import prefetch
 from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.ingest.quarantine import QuarantineWriter
 from claimscope.ingest.report import (
@@ -180,7 +181,7 @@ def _ingest_file(
     quarantine = QuarantineWriter(store.staging_dir / f"{batch_id}.quarantine.csv")
     warnings = Warnings()
     try:
-        for staging in _batches(item, read_options):
+        for staging in prefetch(_batches(item, read_options)):
             _load_batch(staging, ctx, options, writer, quarantine, warnings, counter)
         _reconcile(counter)
         for entry in previous:  # replace: the old batch goes only once the new one is complete

@@ -13,7 +13,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
@@ -28,6 +28,7 @@ from claimscope.ingest.base import IngestError, QuarantineRecord
 HEAD_BYTES: Final = 64 * 1024
 _BLOCK_BYTES: Final = 8 * 1024 * 1024
 _DELIMITERS: Final = ",\t|;"
+_DICTIONARY: Final = pa.dictionary(pa.int32(), pa.string())
 
 
 def read_head(path: Path, size: int = HEAD_BYTES) -> bytes:
@@ -85,15 +86,24 @@ class _Rejects:
 
 
 def iter_csv(
-    path: Path, columns: Sequence[str], *, delimiter: str, batch_rows: int
+    path: Path,
+    columns: Sequence[str],
+    *,
+    delimiter: str,
+    batch_rows: int,
+    dictionary: Collection[str] = (),
 ) -> Iterator[TextChunk]:
-    """Stream ``columns`` of a delimited file as string tables of about ``batch_rows`` rows."""
+    """Stream ``columns`` of a delimited file as string tables of about ``batch_rows`` rows.
+
+    Columns named in ``dictionary`` (codes and other repeated values) are dictionary-encoded
+    by the parser itself, which is cheaper than materialising the strings and encoding later.
+    """
     rejects = _Rejects()
     # Single-threaded parsing: the parser then knows the line number of every rejected row.
     read = pacsv.ReadOptions(use_threads=False, block_size=_BLOCK_BYTES)
     parse_opts = pacsv.ParseOptions(delimiter=delimiter, invalid_row_handler=rejects)
     convert = pacsv.ConvertOptions(
-        column_types={c: pa.string() for c in columns},
+        column_types={c: _DICTIONARY if c in dictionary else pa.string() for c in columns},
         include_columns=list(columns),
         # Only an empty field is missing: "NA", "null", "n/a" are values, to be validated.
         null_values=[""],

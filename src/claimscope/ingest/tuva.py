@@ -53,6 +53,7 @@ DATE_COLUMNS: Final = (
     "claim_line_end_date",
 )
 EXTRA_COLUMNS: Final = ("hcpcs_modifier_5",)
+MOSTLY_DISTINCT: Final = frozenset({"claim_id", "paid_amount", "allowed_amount", "charge_amount"})
 # Columns that identify the layout; the others may be absent from a partial export.
 SIGNATURE: Final = ("claim_id", "claim_line_number", "person_id", "hcpcs_code", "claim_start_date")
 FIELD_NAMES: Final = {
@@ -83,8 +84,9 @@ class TuvaReader:
         names, delimiter = parsed
         wanted = [c for c in (*COLUMNS.values(), *DATE_COLUMNS, *EXTRA_COLUMNS) if c in names]
         providers = load_providers(options.providers) if options.providers else None
+        repeated = [c for c in wanted if c not in MOSTLY_DISTINCT]
         for chunk in tabular.iter_csv(
-            path, wanted, delimiter=delimiter, batch_rows=options.batch_rows
+            path, wanted, delimiter=delimiter, batch_rows=options.batch_rows, dictionary=repeated
         ):
             table, warnings = _staging(chunk.table, providers)
             yield StagingBatch(
