@@ -390,7 +390,8 @@ def attack_grid(
     assert bounds is not None, "the published figures are inconsistent"
     lines = _line_groups(cells, small, row_totals is not None)
     targets = {(h,): [h] for h in hidden} | {tuple(g): g for g in lines}
-    exact = exact_integer_bounds(constraints, boxes, targets) if integer else None
+    small_domain = integer and _domain_size(bounds, list(boxes)) <= 50_000
+    exact = exact_integer_bounds(constraints, boxes, targets) if small_domain else None
     finding.exact = exact is not None
     for h in hidden:
         finding.intervals[h] = exact[(h,)] if exact else bounds[h]
@@ -404,6 +405,10 @@ def attack_grid(
             finding.violations.append(
                 f"cell {h} pinned to the small count {finding.intervals[h][0]}"
             )
+    for key, interval in bounds.items():
+        pinned_small = _pinned(interval, True) and 1 <= interval[0] < knowledge.threshold
+        if key.startswith("margin:") and integer and pinned_small:
+            finding.violations.append(f"hidden {key} pinned to the small count {interval[0]}")
     if exact:
         for g in lines:
             interval = exact[tuple(g)]
