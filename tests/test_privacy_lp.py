@@ -33,14 +33,15 @@ def test_bounds_match_brute_force_on_random_margin_systems() -> None:
     for _ in range(150):
         a, b, lo, hi = margin_system(rng)
         ranges = [range(int(lo[k]), int(hi[k]) + 1) for k in range(len(lo))]
-        solutions = [p for p in itertools.product(*ranges) if np.allclose(a @ np.array(p), b)]
+        points = np.array(list(itertools.product(*ranges)), float)
+        solutions = points[np.all(np.abs(points @ a.T - b) < 1e-9, axis=1)]
         lp = BoxLP(a, b, lo, hi)
         for k in range(len(lo)):
             objective = np.eye(len(lo))[k]
-            assert math.ceil(lp.minimum(objective) - 1e-7) == min(s[k] for s in solutions)
-            assert math.floor(lp.maximum(objective) + 1e-7) == max(s[k] for s in solutions)
+            assert math.ceil(lp.minimum(objective) - 1e-7) == solutions[:, k].min()
+            assert math.floor(lp.maximum(objective) + 1e-7) == solutions[:, k].max()
         total = np.ones(len(lo))
-        assert lp.maximum(total) == pytest.approx(max(sum(s) for s in solutions))
+        assert lp.maximum(total) == pytest.approx(solutions.sum(axis=1).max())
 
 
 def test_unbounded_and_infeasible_systems() -> None:
