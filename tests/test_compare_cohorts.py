@@ -185,3 +185,25 @@ def test_inline_cohorts_and_errors(lines: ir.Table) -> None:
         compare_cohorts(lines, [known["pt"]], query)
     with pytest.raises(QueryError, match="repeat"):
         compare_cohorts(lines, [known["pt"], known["pt"]], query)
+
+
+def test_lines_scope_opens_what_every_cohort_needs() -> None:
+    from datetime import date
+
+    from claimscope.analysis.compare import lines_scope
+
+    known = builtin_cohorts()
+    a = resolve_cohort("name=a;source=cms_puf_2012;from=2012;to=2012", known)
+    b = resolve_cohort("name=b;source=synthetic;from=2021-03;to=2023-09", known)
+    query = TopQuery(build_filters("pmr"), limit=4)
+    assert lines_scope([a, b], query) == {
+        "sources": ("cms_puf_2012", "synthetic"),
+        "month_from": date(2012, 1, 1),
+        "month_to": date(2023, 9, 1),
+    }
+    # one unrestricted cohort opens everything
+    assert lines_scope([a, known["pt"]], query) == {
+        "sources": (),
+        "month_from": None,
+        "month_to": None,
+    }

@@ -153,6 +153,8 @@ def summarise(
     if not rows:
         return {}
     valid = shares[~np.isnan(shares).any(axis=1)]
+    if len(valid) < 2:
+        return {}
     sub = valid[:, [index[c] for c, _ in rows]]
     alpha = (1 - level) / 2
     low, high = np.quantile(sub, [alpha, 1 - alpha], axis=0)

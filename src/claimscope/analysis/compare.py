@@ -167,6 +167,23 @@ def compare_cohorts(
     return CompareResult(base.describe(), base.measure, base.limit, rankings, overlaps)
 
 
+def lines_scope(cohorts: list[Cohort], base: TopQuery) -> dict[str, Any]:
+    """What a runner must open so every cohort finds its lines: keyword arguments for
+    :meth:`claimscope.store.connection.Connection.lines` (sources and months, widened to the
+    union of the cohorts' own; empty or None where any cohort is unrestricted)."""
+    merged = [c.filters(base.filters) for c in cohorts]
+    sources: tuple[str, ...] = ()
+    if merged and all(f.sources for f in merged):
+        sources = tuple(sorted({s for f in merged for s in f.sources}))
+    starts = [f.month_from for f in merged]
+    ends = [f.month_to for f in merged]
+    return {
+        "sources": sources,
+        "month_from": None if None in starts or not starts else min(d for d in starts if d),
+        "month_to": None if None in ends or not ends else max(d for d in ends if d),
+    }
+
+
 def _rank(
     lines: ir.Table, cohort: Cohort, base: TopQuery, *, ci: bool, seed: int, replicates: int
 ) -> CohortRanking:
