@@ -35,13 +35,13 @@ def _keys(store: Store) -> dict[str, int]:
 
 def test_same_raw_id_same_key_within_a_store(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "store")
-    ingest_paths([_write(tmp_path / "a.csv", RAW_IDS)], store, source="clinic")
-    ingest_paths([_write(tmp_path / "b.csv", RAW_IDS[::-1])], store, source="clinic")
+    one = ingest_paths([_write(tmp_path / "a.csv", RAW_IDS)], store, source="clinic")
+    two = ingest_paths([_write(tmp_path / "b.csv", RAW_IDS[::-1])], store, source="clinic")
     table = pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
     by_batch: dict[str, dict[str, int]] = {}
     for row in table.select(["batch_id", "claim_id", "patient_key"]).to_pylist():
         by_batch.setdefault(row["batch_id"], {})[row["claim_id"]] = row["patient_key"]
-    first, second = by_batch.values()
+    first, second = by_batch[one.files[0].batch_id or ""], by_batch[two.files[0].batch_id or ""]
     assert first["C0"] == second["C2"] and first["C2"] == second["C0"]
     assert len(set(first.values())) == 3
     secret = load_or_create_secret(store.secret_path)

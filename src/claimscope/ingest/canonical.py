@@ -70,7 +70,9 @@ def build_lines(
     )
     # Lookups run on distinct values; results stay dictionary-encoded (cheap to sort and write).
     out["specialty"] = _specialty(cols, warnings)
-    out["setting"] = pc.coalesce(cols["setting"], _lookup(cols["place_of_service"], map_settings))
+    out["setting"] = parse.coalesce_dictionaries(
+        cols["setting"], _lookup(cols["place_of_service"], map_settings)
+    )
     out["payer_type"] = _payer_type(cols["payer_type"], warnings)
     out["line_status"] = pc.fill_null(cols["line_status"], "unknown")
     out["source"] = parse.constant(ctx.source, n, pa.string())
@@ -110,37 +112,38 @@ def _month_start(dates: pa.Array) -> pa.Array:
 
 def _specialty(cols: dict[str, pa.Array], warnings: Warnings) -> pa.Array:
     given = cols["specialty"]
-    slug = parse.map_dictionary(given, pc.utf8_lower)
-    known = pa.array(list(specialties()), pa.string())
-    valid = pc.is_in(slug, value_set=known)
-    unknown_given = parse.bool_mask(pc.and_(pc.is_valid(slug), pc.invert(valid)))
+    slug = _lookup(given, _known_slug)
+    unknown_given = parse.present(given) & ~parse.present(slug)
     if unknown_given.any():
         warnings.add(
             "specialty: not a known slug, derived from the provider instead",
             int(unknown_given.sum()),
             _examples(given.filter(pa.array(unknown_given))),
         )
-    derived = pc.coalesce(
-        pc.if_else(valid, slug, None),
-        _lookup(cols["rendering_taxonomy"], map_taxonomies),
-        _lookup(cols["medicare_specialty_code"], map_medicare_codes),
-        _lookup(cols["provider_type"], map_provider_types),
+    details = (cols["rendering_taxonomy"], cols["medicare_specialty_code"], cols["provider_type"])
+    derived = parse.coalesce_dictionaries(
+        slug,
+        _lookup(details[0], map_taxonomies),
+        _lookup(details[1], map_medicare_codes),
+        _lookup(details[2], map_provider_types),
     )
-    described = pc.or_(
-        pc.or_(pc.is_valid(cols["rendering_taxonomy"]), pc.is_valid(cols["provider_type"])),
-        pc.is_valid(cols["medicare_specialty_code"]),
-    )
-    unmapped = parse.bool_mask(pc.and_(described, pc.is_null(derived)))
+    described = parse.present(details[0]) | parse.present(details[1]) | parse.present(details[2])
+    unmapped = described & ~parse.present(derived)
     if unmapped.any():
-        details = pc.coalesce(
-            cols["provider_type"], cols["rendering_taxonomy"], cols["medicare_specialty_code"]
-        )
+        shown = parse.coalesce_dictionaries(details[2], details[0], details[1])
         warnings.add(
             "specialty: provider details not recognised, left empty",
             int(unmapped.sum()),
-            _examples(details.filter(pa.array(unmapped))),
+            _examples(shown.filter(pa.array(unmapped))),
         )
     return derived
+
+
+def _known_slug(values: pa.Array) -> pa.Array:
+    """Lower-cased values that are specialty slugs; null for anything else."""
+    lowered = pc.utf8_lower(values)
+    known = pa.array(list(specialties()), pa.string())
+    return pc.if_else(pc.is_in(lowered, value_set=known), lowered, pa.scalar(None, pa.string()))
 
 
 def _payer_type(given: pa.Array, warnings: Warnings) -> pa.Array:

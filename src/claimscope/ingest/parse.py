@@ -61,6 +61,32 @@ def map_dictionary(values: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.D
     return pa.DictionaryArray.from_arrays(indices, mapped.dictionary)
 
 
+def coalesce_dictionaries(*arrays: pa.Array) -> pa.DictionaryArray:
+    """The first non-null value of each row across ``arrays``, as one dictionary array.
+
+    Works on the integer indices only (the dictionaries are concatenated), so it costs a few
+    numpy passes however long the strings are; ``pc.coalesce`` would unify dictionaries.
+    """
+    encoded = [dictionary_of(a) if a.null_count < len(a) else None for a in arrays]
+    n = len(arrays[0])
+    choice = np.full(n, -1, dtype=np.int32)
+    offset = 0
+    parts: list[pa.Array] = []
+    for item in encoded:
+        if item is None:
+            continue
+        indices = np.asarray(item.indices.fill_null(-1).to_numpy(zero_copy_only=False))
+        take = (choice < 0) & (indices >= 0)
+        choice[take] = indices[take] + offset
+        parts.append(item.dictionary)
+        offset += len(item.dictionary)
+    if not parts:
+        return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
+    indices_array = pa.array(choice, mask=choice < 0)
+    combined = pa.DictionaryArray.from_arrays(indices_array, pa.concat_arrays(parts))
+    return map_dictionary(combined, lambda d: d)  # one entry per distinct value
+
+
 def _clean_dense(values: pa.Array) -> pa.Array:
     if pa.types.is_dictionary(values.type):
         values = values.cast(values.type.value_type)

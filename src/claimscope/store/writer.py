@@ -229,7 +229,10 @@ def open_parquet(path: Path) -> pq.ParquetWriter:
         path,
         WRITE_SCHEMA,
         compression=COMPRESSION,
-        use_dictionary=True,
+        # Dictionary pages for strings only: for ids and amounts the attempt costs write time
+        # and falls back to plain pages anyway. Row numbers ascend: delta-encoded.
+        use_dictionary=[f.name for f in WRITE_SCHEMA if pa.types.is_dictionary(f.type)],
+        column_encoding={"source_row": "DELTA_BINARY_PACKED"},
         write_statistics=list(STATISTICS_COLUMNS),
         store_schema=False,  # readers see plain strings even where we wrote dictionaries
     )
