@@ -24,7 +24,13 @@ from claimscope.analysis.run import run_top
 from claimscope.api.app import create_app
 from claimscope.cli.app import app as cli_app
 from tests.canonical import lines_for, write_store
-from tests.privacy_adversary import Knowledge, attack_ranking, attack_table, attack_trend
+from tests.privacy_adversary import (
+    Knowledge,
+    attack_grid,
+    attack_ranking,
+    attack_table,
+    attack_trend,
+)
 
 # code -> (patients, units per line); every patient is distinct.
 CODES: dict[str, tuple[int, float]] = {
@@ -238,3 +244,32 @@ def test_api_refuses_a_low_threshold_without_the_override(client: Client) -> Non
         "/api/top", params={"codes": "pmr", "min_cell_size": 5, "allow_small_cells": "true"}
     )
     assert ok.json()["suppression"]["allow_small_cells"] is True
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="trend suppresses its grid without row margins, but `top` over the same filters "
+    "publishes each leading code's window total: Feb = total - Jan; reported to the lead",
+)
+def test_trend_and_top_of_the_same_filters_cannot_be_combined(tmp_path: Path) -> None:
+    records = (
+        lines_for("97110", 40, month="2023-01")
+        + lines_for("97110", 5, first_patient=100, month="2023-02")
+        + lines_for("97140", 30, first_patient=200, month="2023-01")
+        + lines_for("97140", 30, first_patient=300, month="2023-02")
+        + lines_for("97530", 20, first_patient=400, month="2023-01")
+        + lines_for("97530", 20, first_patient=500, month="2023-02")
+    )
+    client = Client(create_app(write_store(tmp_path, records)))
+    trend = client.get("/api/trend", params={"codes": "pmr", "limit": 3}).json()
+    top = client.get("/api/top", params={"codes": "pmr", "limit": 3}).json()
+    window = {r["code"]: r["value"] for r in top["rows"]}
+    cells = [list(s["values"]) for s in trend["series"]]
+    row_totals = [window.get(s["code"]) for s in trend["series"]]
+    row_totals[-1] = 0  # no code outside the three leaders
+    row = [s["code"] for s in trend["series"]].index("97110")
+    assert trend["series"][row]["suppressed"] == [False, True]
+    hidden_small = {(row, 1)}  # 97110 in February: 5 patients
+    attack_grid(
+        cells, list(trend["totals"]), Knowledge(), row_totals=row_totals, primary=hidden_small
+    ).assert_protected()
