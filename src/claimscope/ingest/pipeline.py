@@ -124,7 +124,7 @@ def _plan(
     except IngestError as exc:
         if explicit:
             raise
-        return _Planned(path, None, source or "", None, f"skipped: {exc}")
+        return _Planned(path, None, source or "", None, str(exc))
     try:
         reader = registry.get_reader(name)
     except KeyError as exc:
@@ -170,7 +170,7 @@ def _ingest_file(
         report.skipped = True
         report.batch_id = first.batch_id
         report.warnings.append(
-            f"skipped: the same file was loaded into source {item.source!r} as batch "
+            f"the same file was loaded into source {item.source!r} as batch "
             f"{first.batch_id} at {first.ingested_at}; use replace to load it again"
         )
         return report
