@@ -186,7 +186,8 @@ def _ingest_file(
         _reconcile(counter)
         for entry in previous:  # replace: the old batch goes only once the new one is complete
             remove_batch(store, entry.source, entry.batch_id)
-        ledger.remove(e.batch_id for e in previous)
+        if previous:
+            ledger.remove(e.batch_id for e in previous)
         files = writer.commit()
         quarantine_file = quarantine.commit(store.quarantine_file(batch_id))
     except BaseException:
