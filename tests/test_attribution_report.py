@@ -154,3 +154,27 @@ def test_filters_apply_and_empty_selections_report_nothing() -> None:
     empty = attribution_report(table(records), build_filters("97799")).to_dict()
     assert empty["disciplines"] == [] and empty["conflicts"] == []
     assert empty["notes"] == ["no claim lines match these filters"]
+
+
+def test_a_conflict_that_would_leave_a_small_remainder_is_hidden() -> None:
+    p = Patients()
+    records = (
+        # PT by modifier: 25 lines, of which 18 are GP lines billed by OTs. Showing 25 and 18
+        # would tell that 7 GP lines were billed by someone else: the conflict is hidden.
+        p.lines(7, modifier_1="GP")
+        + p.lines(18, "97530", modifier_1="GP", rendering_taxonomy="225X00000X")
+        + p.lines(40, specialty=OT)
+    )
+    result = attribution_report(table(records), build_filters("pmr")).to_dict()
+    pt = next(d for d in result["disciplines"] if d["discipline"] == PT)
+    assert pt["by_rule"] == [{"rule": "modifier", "lines": 25, "services": 25}]
+    conflict = next(c for c in result["conflicts"] if c["kind"] == "modifier_vs_taxonomy")
+    assert conflict["decided_by"] == "modifier"
+    assert conflict["lines"] is None and conflict["suppressed"] is True
+    assert conflict["examples"] == []
+
+
+def test_conflicts_say_which_rule_decided(result: dict[str, Any]) -> None:
+    decided = {(c["kind"], c["first_says"]): c["decided_by"] for c in result["conflicts"]}
+    assert decided["modifier_vs_taxonomy", OT] == "modifier"
+    assert decided["ambiguous_modifier", f"{PT}+{OT}"] == "taxonomy"

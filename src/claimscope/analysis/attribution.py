@@ -267,7 +267,8 @@ class Conflict:
 
     ``first_rule`` precedes ``second_rule``. For ``ambiguous_<rule>`` conflicts ``first_says``
     lists every discipline that rule named (``physical_therapy+occupational_therapy``) and
-    ``second_rule`` is the rule that decided instead.
+    ``second_rule`` is the rule that decided instead. The lines are a subset of the
+    (``attributed``, ``decided_by``) count of the discipline table.
     """
 
     kind: str
@@ -276,6 +277,7 @@ class Conflict:
     second_rule: str
     second_says: str
     attributed: str
+    decided_by: str
     count: Count
     examples: list[dict[str, Any]]
 
@@ -337,7 +339,7 @@ def attribution_report(
     total = _counts(attributed, [], "total")[0]
     total.shown = coverage.empty or not _small(total, privacy)
     groups = _discipline_counts(attributed, total, rules, privacy)
-    conflicts = _conflicts(attributed, rules, privacy)
+    conflicts = _conflicts(attributed, rules, privacy, groups)
     notes = [] if not coverage.empty else ["no claim lines match these filters"]
     if "aggregate" in coverage.record_kinds:
         notes.append("aggregated sources count one line per row (one provider's yearly total)")
@@ -444,15 +446,17 @@ def _conflict_tags(t: ir.Table, rules: AttributionRules) -> list[ir.StringValue]
     return tags
 
 
-def _conflicts(t: ir.Table, rules: AttributionRules, privacy: PrivacyPolicy) -> list[Conflict]:
+def _conflicts(
+    t: ir.Table, rules: AttributionRules, privacy: PrivacyPolicy, groups: list[DisciplineCount]
+) -> list[Conflict]:
     """Every kind of disagreement with its count and the commonest codings behind it."""
     flagged = t.filter(_has_conflict(t, rules))
     tags = _conflict_tags(flagged, rules)
     exploded = flagged.mutate(tag=ibis.array(tags).filter(lambda x: x.notnull())).unnest("tag")
-    keys = ["tag", DISCIPLINE_COLUMN]
-    examples: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    keys = ["tag", DISCIPLINE_COLUMN, RULE_COLUMN]
+    examples: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in sorted(_grouped(exploded, [*keys, *_EXAMPLE_COLUMNS]), key=lambda r: -r["lines"]):
-        shown = examples.setdefault((row["tag"], row[DISCIPLINE_COLUMN]), [])
+        shown = examples.setdefault(tuple(row[k] for k in keys), [])
         if not _small(_count(row, "tag"), privacy) and len(shown) < EXAMPLES:
             shown.append(_example(row))
     out: list[Conflict] = []
@@ -462,10 +466,42 @@ def _conflicts(t: ir.Table, rules: AttributionRules, privacy: PrivacyPolicy) -> 
             first_says = disciplines_in_mask(int(first_says), rules)
         count = _count(row, DISCIPLINE_COLUMN)
         count.shown = not _small(count, privacy)
-        found = examples.get((row["tag"], row[DISCIPLINE_COLUMN]), [])
-        out.append(Conflict(kind, first, first_says, second, second_says, count.key, count, found))
+        found = examples.get(tuple(row[k] for k in keys), [])
+        decided_by = row[RULE_COLUMN]
+        out.append(
+            Conflict(
+                kind, first, first_says, second, second_says, count.key, decided_by, count, found
+            )
+        )
+    _protect_remainders(out, groups, privacy.min_cell_size)
     out.sort(key=lambda c: (not c.count.shown, -c.count.lines, c.kind, c.first_says, c.second_says))
     return out
+
+
+def _protect_remainders(
+    conflicts: list[Conflict], groups: list[DisciplineCount], threshold: int
+) -> None:
+    """Hide conflicts whose shown counts, taken from their shown discipline-rule count, would
+    leave a small remainder (1 to threshold-1 lines or services).
+
+    Conflicts of one kind in one cell are disjoint subsets of it, so ``cell - their sum`` is
+    exact; conflicts of different kinds overlap and give no such equation.
+    """
+    cells = {(g.total.key, c.key): c for g in groups for c in g.by_rule if c.shown}
+    changed = True
+    while changed:
+        changed = False
+        by_group: dict[tuple[str, str, str], list[Conflict]] = {}
+        for c in conflicts:
+            if c.count.shown and (c.attributed, c.decided_by) in cells:
+                by_group.setdefault((c.attributed, c.decided_by, c.kind), []).append(c)
+        for (discipline, rule, _), members in by_group.items():
+            cell = cells[discipline, rule]
+            rest_lines = cell.lines - sum(m.count.lines for m in members)
+            rest_services = cell.services - sum(m.count.services for m in members)
+            if any(0 < r < threshold for r in (rest_lines, rest_services)):
+                min(members, key=lambda m: m.count.lines).count.shown = False
+                changed = True
 
 
 def _small(count: Count, privacy: PrivacyPolicy) -> bool:
