@@ -250,3 +250,11 @@ def test_bad_arguments_are_refused() -> None:
         next(generate_claims(0))
     with pytest.raises(ValueError, match="after"):
         next(generate_claims(10, start=date(2023, 1, 1), end=date(2022, 1, 1)))
+    with pytest.raises(ValueError, match="no business day"):  # a weekend
+        next(generate_claims(10, start=date(2023, 12, 30), end=date(2023, 12, 31)))
+
+
+def test_a_single_business_day_still_gives_the_requested_lines() -> None:
+    (table,) = generate_claims(2_000, 1, start=date(2023, 12, 29), end=date(2023, 12, 29))
+    assert table.num_rows == 2_000
+    assert set(table["service_from"].to_pylist()) == {date(2023, 12, 29)}

@@ -59,12 +59,14 @@ def generate_claims(
     :data:`claimscope.schema.STAGING_COLUMNS`); ``audit=True`` adds ``visit_id`` and
     ``visit_timed_minutes`` (the minutes behind the timed units; null on a visit cut short by
     the requested line count) for checking the 8-minute rule. Raises ``ValueError`` on a
-    non-positive line count or an empty date range.
+    non-positive line count or a date range without a weekday.
     """
     if lines <= 0:
         raise ValueError(f"lines must be positive, got {lines}")
     if start > end:
         raise ValueError(f"start {start} is after end {end}")
+    if not np.busday_count(np.datetime64(start), np.datetime64(end) + 1):
+        raise ValueError(f"no business day between {start} and {end}: visits fall on weekdays")
     params = load()
     ctx = _Context(
         params=params,
