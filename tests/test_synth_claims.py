@@ -258,3 +258,14 @@ def test_a_single_business_day_still_gives_the_requested_lines() -> None:
     (table,) = generate_claims(2_000, 1, start=date(2023, 12, 29), end=date(2023, 12, 29))
     assert table.num_rows == 2_000
     assert set(table["service_from"].to_pylist()) == {date(2023, 12, 29)}
+
+
+def test_every_specialty_is_a_terminology_slug() -> None:
+    from claimscope.synth import generate_claims
+    from claimscope.terminology.specialty import specialties
+
+    known = set(specialties())
+    used = set()
+    for table in generate_claims(20_000, seed=3):
+        used |= set(table["specialty"].to_pylist())
+    assert used - {None} <= known, sorted(used - known)
