@@ -11,6 +11,7 @@ from rich.progress import (
     DownloadColumn,
     MofNCompleteColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
 )
@@ -82,7 +83,7 @@ def ingest(
         transient=True,
         disable=out_fmt == "json",
     )
-    tasks: dict[Path, int] = {}
+    tasks: dict[Path, TaskID] = {}
 
     def on_progress(event: ProgressEvent) -> None:
         if event.path not in tasks:
