@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -96,6 +97,7 @@ def synthetic(n: int) -> tuple[pa.Table, str]:
 def _phase(name: str, path: Path, store: Path) -> dict[str, float]:
     """Run one timed phase in this process and return its figures."""
     start = time.perf_counter()
+    cpu_start = time.process_time()
     rows = 0
     if name == "ingest":
         from claimscope.ingest.pipeline import ingest_paths
@@ -110,8 +112,9 @@ def _phase(name: str, path: Path, store: Path) -> dict[str, float]:
         pq.write_table(table, store / "baseline.parquet", compression="zstd")
         rows = table.num_rows
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start  # all threads of the process
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": elapsed, "rows": rows, "peak_rss_mib": peak_mib}
+    return {"seconds": elapsed, "cpu_seconds": cpu, "rows": rows, "peak_rss_mib": peak_mib}
 
 
 def _run_child(name: str, path: Path, store: Path, repeat: int) -> dict[str, float]:
@@ -155,7 +158,10 @@ def main() -> None:
     pacsv.write_csv(table, csv)
     del table
     print(f"{args.lines:,} generic-layout lines from {origin}; best of {args.repeat} runs")
-    print(f"{'input':8} {'phase':9} {'seconds':>8} {'lines/s':>11} {'peak RSS':>9}  ratio")
+    print(
+        f"{'input':8} {'phase':9} {'seconds':>8} {'lines/s':>11} {'cpu s':>6} "
+        f"{'peak RSS':>9}  ratio"
+    )
     for path in (parquet, csv):
         figures = {
             name: _run_child(name, path, work / f"store-{name}", args.repeat)
@@ -167,10 +173,11 @@ def main() -> None:
             ratio = fig["seconds"] / base
             print(
                 f"{path.suffix[1:]:8} {name:9} {fig['seconds']:8.2f} {rate:11,.0f} "
-                f"{fig['peak_rss_mib']:7.0f}Mi  {ratio:4.2f}x"
+                f"{fig['cpu_seconds']:6.2f} {fig['peak_rss_mib']:7.0f}Mi  {ratio:4.2f}x"
             )
     size = {p.suffix[1:]: p.stat().st_size / 2**20 for p in (parquet, csv)}
     print(f"input sizes: parquet {size['parquet']:.0f} MiB, csv {size['csv']:.0f} MiB")
+    print(f"load average at the end: {', '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)")
 
 
 if __name__ == "__main__":
