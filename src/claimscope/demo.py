@@ -66,8 +66,10 @@ def ranking(store_root: Path, limit: int, specialty: str | None = None) -> TopRe
     return run_top(store_root, TopQuery(filters=filters, limit=limit))
 
 
-def study_table(result: TopResult, title: str, published: dict[str, float]) -> Table:
-    table = Table(title=title, title_justify="left")
+def study_table(
+    result: TopResult, title: str, published: dict[str, float], caption: str | None = None
+) -> Table:
+    table = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
     for header, justify in (
         ("Rank", "right"),
         ("Code", "left"),
