@@ -43,10 +43,11 @@ def lines() -> ir.Table:
         + group("97530", 25, 2, 500, **go)
         + group("97535", 20, 2, 600, **go)
         + group("97140", 12, 1, 700, **go)
-        # no discipline evidence: 97012 12 services, only in rehab
+        # no discipline evidence: 97012 12 + 5 (in Texas) services, only in rehab
         + group("97012", 12, 1, 800, specialty="chiropractic")
-        # 6 SLP lines: a cohort too small to show
-        + group("97530", 6, 1, 900, modifier_1="GN")
+        + group("97012", 5, 1, 850, specialty="chiropractic", state="TX")
+        # SLP (GN): 97530 12 services
+        + group("97530", 12, 1, 900, modifier_1="GN")
     )
     return table(records)
 
@@ -74,10 +75,10 @@ def ranks(result: dict[str, Any], cohort: str) -> list[tuple[int, str, float]]:
 
 def test_each_cohort_is_ranked_like_top(three: dict[str, Any]) -> None:
     result = three
-    # rehab = everything: 97110 180, 97530 96, 97140 72, 97535 40 (97112 15, 97012 12 cut)
+    # rehab = everything: 97110 180, 97530 102, 97140 72, 97535 40 (97012 17, 97112 15 cut)
     assert ranks(result, "rehab") == [
         (1, "97110", 180),
-        (2, "97530", 96),
+        (2, "97530", 102),
         (3, "97140", 72),
         (4, "97535", 40),
     ]
@@ -132,11 +133,11 @@ def test_three_cohorts_give_pairwise_entries_and_sentences(three: dict[str, Any]
         "Therapeutic activities (97530) ranks second for rehab and OT, and third for PT.",
         "Self-care and home management training (97535) ranks third for OT and fourth for "
         "rehab; it is not ranked for PT.",
-        # 97112 is 5th for rehab (15 services against 97012's 12): outside the top 4 but ranked
-        "Neuromuscular re-education (97112) ranks fourth for PT and fifth for rehab; it is not "
+        # 97112 is 6th for rehab (15 services, after 97012's 17): outside the top 4 but ranked
+        "Neuromuscular re-education (97112) ranks fourth for PT and sixth for rehab; it is not "
         "ranked for OT.",
-        # 180/415 (rehab includes the 6 SLP and 12 unattributed services), 120/235, 60/162
-        "Therapeutic exercise (97110) accounts for 43.4% of services in the rehab list, 51.1% "
+        # 180/426 (rehab includes 12 SLP and 17 unattributed services), 120/235, 60/162
+        "Therapeutic exercise (97110) accounts for 42.3% of services in the rehab list, 51.1% "
         "in the PT list and 37.0% in the OT list.",
         # rehab 110 530 140 535 / PT 110 140 530 112: X = 1, 1, 3, 3
         # RBO = (0.9 + 0.405 + 0.729 + 0.492075) / 9 + 0.492075 = 0.77275
@@ -163,15 +164,42 @@ def test_side_by_side_places_codes_outside_a_top_list(two: dict[str, Any]) -> No
 
 
 def test_a_cohort_too_small_to_show_is_all_suppressed(lines: ir.Table) -> None:
-    result = compare(lines, ["pt", "slp"])
-    slp = result["cohorts"][1]
-    assert slp["total"] is None
-    assert all(r["rank"] is None and r.get("suppressed") for r in slp["rows"])
+    known = builtin_cohorts()
+    texas = resolve_cohort("name=texas;state=TX", known)  # 5 lines
+    query = TopQuery(build_filters("pmr"), limit=4)
+    result = explain_comparison(lines, [known["pt"], texas], query).to_dict()
+    tx = result["cohorts"][1]
+    assert tx["total"] is None
+    assert all(r["rank"] is None and r.get("suppressed") for r in tx["rows"])
     assert result["overlap"]["jaccard_top_n"] == 0.0
     assert result["overlap"]["kendall_tau_b"] is None
     # No sentence gives a figure of the suppressed cohort.
-    assert not any("SLP" in s and "%" in s for s in result["sentences"])
-    assert "97110" in result["sentences"][0] and "not ranked for SLP" in result["sentences"][0]
+    assert not any("texas" in s and "%" in s for s in result["sentences"])
+    assert "97110" in result["sentences"][0] and "not ranked for texas" in result["sentences"][0]
+
+
+def test_nested_cohorts_may_not_reveal_a_small_difference() -> None:
+    gp, go, gn = {"modifier_1": "GP"}, {"modifier_1": "GO"}, {"modifier_1": "GN"}
+    records = group("97110", 30, 1, 1, **gp) + group("97110", 25, 1, 100, **go)
+    small_slp = table(records + group("97110", 6, 1, 200, **gn))
+    known = builtin_cohorts()
+    query = TopQuery(build_filters("pmr"), limit=5)
+    # rehab 61 - PT 30 - OT 25 = 6 SLP services: the smaller of PT and OT is withheld
+    result = compare_cohorts(small_slp, [known["rehab"], known["pt"], known["ot"]], query)
+    blocks = result.to_dict()["cohorts"]
+    assert [b["total"] for b in blocks] == [61, 30, None]
+    assert blocks[2]["rows"] == [
+        {"rank": None, "code": "97110", "name": blocks[0]["rows"][0]["name"], "value": None,
+         "share": None, "suppressed": True}
+    ]  # fmt: skip
+    assert "withheld: with the 'rehab' cohort" in blocks[2]["notes"][-1]
+    # Two cohorts alone leave 31 (OT + SLP): nothing to withhold.
+    pair = compare_cohorts(small_slp, [known["rehab"], known["pt"]], query).to_dict()
+    assert [b["total"] for b in pair["cohorts"]] == [61, 30]
+    # With 12 SLP services the three-way remainder is 12: all shown.
+    enough = table(records + group("97110", 12, 1, 200, **gn))
+    shown = compare_cohorts(enough, [known["rehab"], known["pt"], known["ot"]], query).to_dict()
+    assert [b["total"] for b in shown["cohorts"]] == [67, 30, 25]
 
 
 def test_inline_cohorts_and_errors(lines: ir.Table) -> None:

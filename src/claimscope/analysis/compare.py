@@ -12,13 +12,14 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from itertools import combinations
-from typing import Any
+from typing import Any, Final
 
 import ibis.expr.types as ir
 
 from claimscope.analysis.bootstrap import Uncertainty, bootstrap_ranking
 from claimscope.analysis.cohorts import Cohort
 from claimscope.analysis.overlap import RBO_P, jaccard, kendall_tau_b, rank_biased_overlap
+from claimscope.analysis.privacy_rules import kind_for_measure
 from claimscope.analysis.query import QueryError, TopQuery
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.top import rank_code_shares
@@ -155,7 +156,9 @@ def compare_cohorts(
     Each cohort's filters are ``base.filters`` with the cohort's own fields put in; its
     lines are ``lines`` narrowed to the cohort's disciplines. With ``ci`` every shown share
     gets a cluster-bootstrap interval (:mod:`claimscope.analysis.bootstrap`, ``replicates``
-    draws seeded with ``seed``, the same seed for every cohort).
+    draws seeded with ``seed``, the same seed for every cohort). Cohorts nested in another
+    are checked for differences that would reveal a small count
+    (:func:`withhold_differences`).
     """
     if len(cohorts) < 2:
         raise QueryError("compare needs at least two cohorts")
@@ -163,6 +166,7 @@ def compare_cohorts(
     if len(set(names)) != len(names):
         raise QueryError(f"cohort names repeat: {', '.join(names)}")
     rankings = [_rank(lines, c, base, ci=ci, seed=seed, replicates=replicates) for c in cohorts]
+    withhold_differences(rankings, base)
     overlaps = [pair_overlap(a, b) for a, b in combinations(rankings, 2)]
     return CompareResult(base.describe(), base.measure, base.limit, rankings, overlaps)
 
@@ -216,6 +220,118 @@ def _cut(full: TopResult, limit: int | None) -> TopResult:
             "(ties broken by code)"
         )
     return dataclasses.replace(full, query=query, rows=shown[:limit] + hidden, notes=notes)
+
+
+def withhold_differences(rankings: list[CohortRanking], base: TopQuery) -> None:
+    """Withhold cohorts whose figures, taken from a cohort that contains them, would reveal a
+    count from 1 to ``min_cell_size - 1``.
+
+    ``rehab`` contains ``pt`` and ``ot``: ``rehab - pt - ot`` is the SLP and unattributed
+    lines, which may be few even when every shown figure is large. For every cohort A and
+    every set of cohorts nested in A and disjoint from each other (one at a time for distinct
+    counts, whose differences only add up for a single subset), each code's remainder
+    ``A - sum(B)`` over shown values (and the totals' remainder, when the code sets are the
+    same) must be 0 or at least the threshold. Otherwise the smallest cohort of the set is
+    withheld whole (all its rows suppressed, a note says why), and the check runs again.
+    Dollar measures are not counts and are not checked.
+    """
+    kind = kind_for_measure(base.measure)
+    if not kind.count:
+        return
+    threshold = base.privacy.min_cell_size
+    while True:
+        exposed = _first_exposure(rankings, base, threshold, additive=kind.additive)
+        if exposed is None:
+            return
+        smallest = min(exposed[1], key=lambda r: r.full.total or 0)
+        _withhold(smallest, exposed[0])
+
+
+def _first_exposure(
+    rankings: list[CohortRanking], base: TopQuery, threshold: int, *, additive: bool
+) -> tuple[CohortRanking, list[CohortRanking]] | None:
+    shown = [r for r in rankings if r.full.total is not None]
+    for outer in shown:
+        inner = [r for r in shown if r is not outer and _contains(outer, r, base)]
+        sizes = range(1, (len(inner) if additive else 1) + 1)
+        for size in sizes:
+            for group in combinations(inner, size):
+                if all(not _overlap(a, b, base) for a, b in combinations(group, 2)) and _small_rest(
+                    outer, list(group), threshold, base
+                ):
+                    return outer, list(group)
+    return None
+
+
+def _small_rest(
+    outer: CohortRanking, group: list[CohortRanking], threshold: int, base: TopQuery
+) -> bool:
+    values = [{r.code: r.value for r in x.full.rows} for x in (outer, *group)]
+    rests = []
+    for code, value in values[0].items():
+        parts = [v.get(code, 0.0) for v in values[1:]]  # absent from a cohort: none billed
+        if value is not None and all(p is not None for p in parts):
+            rests.append(value - sum(p or 0.0 for p in parts))
+    filters = [x.cohort.filters(base.filters) for x in (outer, *group)]
+    if all(f.codes == filters[0].codes for f in filters):
+        totals = [x.full.total for x in group]
+        if outer.full.total is not None and all(t is not None for t in totals):
+            rests.append(outer.full.total - sum(t or 0.0 for t in totals))
+    return any(1e-9 < rest < threshold for rest in rests)
+
+
+_DIMENSIONS: Final = ("specialties", "payer_types", "states", "places_of_service", "sources")
+
+
+def _selection(ranking: CohortRanking, base: TopQuery) -> dict[str, Any]:
+    f = ranking.cohort.filters(base.filters)
+    out: dict[str, Any] = {d: set(getattr(f, d)) for d in _DIMENSIONS}
+    out["disciplines"] = set(ranking.cohort.disciplines)
+    return out | {"from": f.month_from, "to": f.month_to, "status": f.line_status}
+
+
+def _contains(outer: CohortRanking, inner: CohortRanking, base: TopQuery) -> bool:
+    """True when every line ``inner`` selects is also selected by ``outer``."""
+    a, b = _selection(outer, base), _selection(inner, base)
+    for key in (*_DIMENSIONS, "disciplines"):
+        if a[key] and not (b[key] and b[key] <= a[key]):
+            return False
+    if a["from"] is not None and (b["from"] is None or b["from"] < a["from"]):
+        return False
+    if a["to"] is not None and (b["to"] is None or b["to"] > a["to"]):
+        return False
+    return a["status"] in ("all", b["status"])
+
+
+def _overlap(x: CohortRanking, y: CohortRanking, base: TopQuery) -> bool:
+    """False when no line can be in both cohorts (a dimension both restrict to disjoint values,
+    periods that do not meet, or different line statuses)."""
+    a, b = _selection(x, base), _selection(y, base)
+    if any(a[k] and b[k] and not a[k] & b[k] for k in (*_DIMENSIONS, "disciplines")):
+        return False
+    if a["to"] is not None and b["from"] is not None and a["to"] < b["from"]:
+        return False
+    if b["to"] is not None and a["from"] is not None and b["to"] < a["from"]:
+        return False
+    return "all" in (a["status"], b["status"]) or a["status"] == b["status"]
+
+
+def _withhold(ranking: CohortRanking, outer: CohortRanking) -> None:
+    hidden = [
+        CodeRow(code=r.code, name=r.name, value=None, share=None, rank=None, suppressed=True)
+        for r in sorted(ranking.full.rows, key=lambda r: r.code)
+    ]
+    note = (
+        f"withheld: with the {outer.cohort.name!r} cohort it would reveal a count below "
+        "the cell-size threshold"
+    )
+    ranking.full = dataclasses.replace(
+        ranking.full, total=None, rows=hidden, notes=[*ranking.full.notes, note]
+    )
+    ranking.top = dataclasses.replace(
+        ranking.top, total=None, rows=hidden, notes=[*ranking.top.notes, note]
+    )
+    ranking.uncertainty = None
 
 
 def pair_overlap(a: CohortRanking, b: CohortRanking) -> PairOverlap:

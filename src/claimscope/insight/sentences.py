@@ -106,13 +106,22 @@ def _share_sentences(result: CompareResult, depth: int) -> list[str]:
             row = ranking.row(code)
             if row is None or row.share is None:
                 continue
-            figure = f"{percent(row.share)}{_interval(ranking, code)}"
+            figure = f"{percent(_exact_share(ranking, row))}{_interval(ranking, code)}"
             where = f"in the {ranking.cohort.label} list"
             parts.append(f"{figure} of {unit} {where}" if not parts else f"{figure} {where}")
         if parts:
             subject = _capital(_code_phrase(code, _name(code, result.cohorts)))
             out.append(f"{subject} accounts for {join(parts)}.")
     return out
+
+
+def _exact_share(ranking: CohortRanking, row: CodeRow) -> float:
+    """value / total, unrounded: the table's shares are rounded to 4 decimals already, and
+    rounding twice would print 42.2% for 42.25...%."""
+    total = ranking.full.total
+    if row.value is None or not total:
+        return row.share or 0.0
+    return row.value / total
 
 
 def _interval(ranking: CohortRanking, code: str) -> str:
