@@ -115,18 +115,22 @@ def main(argv: list[str] | None = None) -> int:
             reference.get("rehab", {}),
         )
     )
-    for slug, label in (
-        ("physical_therapy", "Physical therapists"),
-        ("occupational_therapy", "Occupational therapists"),
-    ):
-        key = "pt" if slug == "physical_therapy" else "ot"
-        console.print(
-            study_table(
-                ranking(store_root, 5, slug),
-                f"{label}: top 5, Jan-Sep 2023",
-                reference.get(key, {}),
-            )
+    console.print(
+        study_table(
+            ranking(store_root, 5, "physical_therapy"),
+            "Physical therapists: top 5, Jan-Sep 2023",
+            {},
+            "Published physical-therapist list (2021): 97110, 97140, 97530, 97112 in that order.",
         )
+    )
+    console.print(
+        study_table(
+            ranking(store_root, 5, "occupational_therapy"),
+            "Occupational therapists: top 5, Jan-Sep 2023",
+            reference.get("ot", {}),
+            "Published column: the occupational-therapist list of 2022.",
+        )
+    )
     console.print(
         f"Store: {store_root}  ·  try [cyan]claimscope top --store {store_root} --codes pmr "
         "--payer-type medicare --format markdown[/]"
