@@ -24,6 +24,32 @@ ROW_TYPE: Final = pa.struct(
     [(name, pa.int64() if name == "source_row" else pa.string()) for name in ROW_COLUMNS]
 )
 EOB: Final = "ExplanationOfBenefit"
+# FHIR paths for the staging columns, so the pipeline's quarantine records name them.
+FIELD_NAMES: Final = {
+    "claim_id": "identifier",
+    "claim_type": "type",
+    "patient_id": "patient",
+    "billing_npi": "provider",
+    "payer_type": "insurer",
+    "line_number": "item.sequence",
+    "service_from": "item.serviced[x]",
+    "service_to": "item.serviced[x]",
+    "rendering_npi": "careTeam.provider",
+    "rendering_taxonomy": "careTeam.qualification",
+    "medicare_specialty_code": "careTeam.qualification",
+    "state": "item.locationCodeableConcept.extension",
+    "place_of_service": "item.locationCodeableConcept",
+    "revenue_code": "item.revenue",
+    "hcpcs_code": "item.productOrService",
+    "modifier_1": "item.modifier",
+    "modifier_2": "item.modifier",
+    "modifier_3": "item.modifier",
+    "modifier_4": "item.modifier",
+    "units": "item.quantity",
+    "charge_amount": "item.adjudication(submitted)",
+    "allowed_amount": "item.adjudication(eligible)",
+    "paid_amount": "item.adjudication(benefit)",
+}
 
 
 class FhirEobReader:
@@ -56,13 +82,18 @@ class FhirEobReader:
             else:
                 others[str(resource.get("resourceType"))[:40]] += 1
             if len(rows) + len(quarantined) >= limit:
-                yield StagingBatch(table=rows_to_table(rows), quarantined=quarantined)
+                yield StagingBatch(
+                    table=rows_to_table(rows), quarantined=quarantined, field_names=FIELD_NAMES
+                )
                 rows, quarantined = [], []
         if eobs == 0 and not quarantined:
             found = ", ".join(f"{k} x{v}" for k, v in others.most_common(5)) or "nothing"
             raise IngestError(f"{file}: no FHIR ExplanationOfBenefit resources (found {found})")
         yield StagingBatch(
-            table=rows_to_table(rows), quarantined=quarantined, warnings=_warnings(others)
+            table=rows_to_table(rows),
+            quarantined=quarantined,
+            warnings=_warnings(others),
+            field_names=FIELD_NAMES,
         )
 
 

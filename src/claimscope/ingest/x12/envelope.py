@@ -29,15 +29,27 @@ class Envelope:
     groups: int = 0
     transactions: int = 0
     interchanges: int = 0
+    last: int = 0  # number of the last envelope segment outside a transaction set
 
     def error(self, number: int, message: str) -> IngestError:
         """An :class:`IngestError` naming the file and segment ``number``."""
         return IngestError(f"{self.file}: segment {number}: {message}")
 
+    def follows(self, number: int) -> None:
+        """Outside ST/SE only envelope segments may appear, each right after the previous one.
+
+        Checking the numbers at each envelope segment finds any other segment between them
+        without a check on every segment of the file.
+        """
+        if number != self.last + 1:
+            raise self.error(self.last + 1, "segment outside a transaction set (ST/SE)")
+        self.last = number
+
     def isa(self, elements: list[str], number: int) -> None:
         """Open an interchange; delimiters must match the first interchange's."""
         if self.interchange is not None:
             raise self.error(number, "ISA inside an open interchange (missing IEA)")
+        self.follows(number)
         if len(elements) != 17:
             raise self.error(number, f"ISA has {len(elements) - 1} elements, expected 16")
         if elements[16][:1] != self.component:
@@ -54,6 +66,7 @@ class Envelope:
         """Close the interchange, checking the group count and control number."""
         if self.interchange is None or self.group is not None:
             raise self.error(number, "IEA without a matching ISA (or inside an open GS)")
+        self.follows(number)
         if _int(element(elements, 1)) != self.groups:
             raise self.error(
                 number, f"IEA01 says {element(elements, 1)!r} groups, found {self.groups}"
@@ -66,6 +79,7 @@ class Envelope:
         """Open a functional group; GS08 names the implementation guide."""
         if self.interchange is None or self.group is not None:
             raise self.error(number, "GS outside an interchange (or inside an open GS)")
+        self.follows(number)
         self.group = element(elements, 6)
         self.group_guide = element(elements, 8)
         self.transactions = 0
@@ -75,6 +89,7 @@ class Envelope:
         """Close the group, checking the transaction count and control number."""
         if self.group is None or self.transaction is not None:
             raise self.error(number, "GE without a matching GS (or inside an open ST)")
+        self.follows(number)
         if _int(element(elements, 1)) != self.transactions:
             raise self.error(
                 number,
@@ -88,6 +103,7 @@ class Envelope:
         """Open an 837 transaction set; ST03 (else GS08) tells professional or institutional."""
         if self.group is None or self.transaction is not None:
             raise self.error(number, "ST outside a functional group (or inside an open ST)")
+        self.follows(number)
         if element(elements, 1) != "837":
             raise self.error(
                 number, f"transaction set {element(elements, 1)!r} is not an 837 health care claim"
@@ -118,11 +134,14 @@ class Envelope:
         if element(elements, 2) != self.transaction:
             raise self.error(number, "SE02 does not match the ST02 control number")
         self.transaction = None
+        self.last = number
 
     def finish(self, segments: int) -> None:
-        """At end of file every envelope must be closed."""
+        """At end of file every envelope must be closed and nothing may follow the last IEA."""
         if self.interchanges == 0:
             raise IngestError(f"{self.file}: no ISA interchange found")
+        if self.interchange is None and segments != self.last:
+            raise self.error(self.last + 1, "segment after the last interchange (IEA)")
         if self.interchange is not None:
             missing = "SE/GE/IEA" if self.transaction else "GE/IEA" if self.group else "IEA"
             raise IngestError(

@@ -135,16 +135,13 @@ class ClaimParser:
         self._reset_billing()
         self._reset_subscriber()
         envelope = self.envelope
-        self._outside: dict[str, Handler] = {
+        self.handlers: dict[str, Handler] = {
             "ISA": envelope.isa,
             "GS": envelope.gs,
             "ST": self._st,
             "SE": self._se,
             "GE": envelope.ge,
             "IEA": envelope.iea,
-        }
-        self._inside: dict[str, Handler] = {
-            **self._outside,
             "LX": self._lx,
             "SV1": self._sv1,
             "SV2": self._sv2,
@@ -157,27 +154,26 @@ class ClaimParser:
             "CLM": self._clm,
             "HL": self._hl,
         }
-        self.handlers = self._outside
-        self.ignored: frozenset[str] = frozenset()
 
     # -- driving ---------------------------------------------------------------------------
     def feed(self, segments: list[str]) -> None:
         """Process complete segments in file order.
 
-        Inside a transaction set every claim segment has a handler or is known to carry
-        nothing used here; outside one only envelope segments are valid, which the
-        ``_outside`` handler table enforces without a per-segment check.
+        The loop does no per-segment envelope bookkeeping: envelope segments check that they
+        directly follow the previous envelope segment (see :class:`Envelope`), which is how a
+        claim segment outside ST/SE is caught.
         """
         separator = self.element_separator
+        handlers = self.handlers
         number = self.segments
         try:
             for segment in segments:
                 number += 1
                 elements = segment.split(separator)
-                handler = self.handlers.get(elements[0])
+                handler = handlers.get(elements[0])
                 if handler is not None:
                     handler(elements, number)
-                elif elements[0] not in self.ignored:
+                elif elements[0] not in IGNORED_SEGMENTS:
                     number = self._unrecognised(segment, number)
         finally:
             self.segments = number
@@ -207,14 +203,12 @@ class ClaimParser:
     # -- envelopes and hierarchy -----------------------------------------------------------
     def _st(self, elements: list[str], number: int) -> None:
         self.envelope.st(elements, number)
-        self.handlers, self.ignored = self._inside, IGNORED_SEGMENTS
         self._reset_billing()
         self._reset_subscriber()
 
     def _se(self, elements: list[str], number: int) -> None:
         self._close_claim()
         self.envelope.se(elements, number)
-        self.handlers, self.ignored = self._outside, frozenset()
 
     def _reset_billing(self) -> None:
         self.billing_npi: str | None = None
@@ -232,8 +226,9 @@ class ClaimParser:
         self.patient_birth = ""
 
     def _hl(self, elements: list[str], number: int) -> None:
-        self._close_claim()
-        level = element(elements, 3)
+        if self.claim is not None:
+            self._close_claim()
+        level = elements[3] if len(elements) > 3 else ""
         if level == "20":
             self._reset_billing()
         elif level == "22":
@@ -244,7 +239,7 @@ class ClaimParser:
 
     def _sbr(self, elements: list[str], number: int) -> None:
         if self.claim is None:
-            self.filing_indicator = element(elements, 9)
+            self.filing_indicator = elements[9] if len(elements) > 9 else ""
         else:
             self.in_cob = True  # 2320: other subscriber / payer for this claim
         self.entity = ""
@@ -254,7 +249,8 @@ class ClaimParser:
         self.entity = ""
         if self.in_cob:
             return
-        pad(elements, 9)
+        if len(elements) < 10:
+            pad(elements, 9)
         code = elements[1]
         npi = elements[9] if elements[8] == "XX" else None
         line, claim = self.line, self.claim
@@ -283,8 +279,10 @@ class ClaimParser:
             self.entity = "patient"
 
     def _n4(self, elements: list[str], number: int) -> None:
-        state = element(elements, 2) or None
         entity = self.entity
+        if not entity:
+            return
+        state = element(elements, 2) or None
         if entity == "billing":
             self.billing_state = state
         elif entity == "facility" and self.claim is not None:

@@ -21,8 +21,32 @@ from claimscope.ingest.base import IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.x12.loops import ROW_COLUMNS, ClaimParser, PayerLookup
 from claimscope.ingest.x12.tokenizer import iter_segment_lists, looks_like_x12, read_delimiters
 
-MAX_BATCH_ROWS: Final = 200_000
+MAX_BATCH_ROWS: Final = 100_000
 HEADER_BYTES: Final = 1024
+# X12 element references for the staging columns, so the pipeline's quarantine records name
+# what a user finds in the file (the row is the SV1/SV2 segment number).
+FIELD_NAMES: Final = {
+    "claim_id": "CLM01",
+    "claim_frequency": "CLM05-3",
+    "line_number": "LX01",
+    "patient_id": "NM1*IL-09 (2010BA)",
+    "service_from": "DTP*472-03",
+    "service_to": "DTP*472-03",
+    "rendering_npi": "NM1*82-09 (else NM1*71-09, NM1*85-09)",
+    "billing_npi": "NM1*85-09",
+    "rendering_taxonomy": "PRV-03",
+    "payer_type": "SBR09",
+    "state": "N4-02",
+    "place_of_service": "SV1-05 (else CLM05-1)",
+    "revenue_code": "SV2-01",
+    "hcpcs_code": "SV1-01-2 / SV2-02-2",
+    "modifier_1": "SV1-01-3 / SV2-02-3",
+    "modifier_2": "SV1-01-4 / SV2-02-4",
+    "modifier_3": "SV1-01-5 / SV2-02-5",
+    "modifier_4": "SV1-01-6 / SV2-02-6",
+    "units": "SV1-04 / SV2-05",
+    "charge_amount": "SV1-02 / SV2-03",
+}
 
 
 def payer_type_lookup() -> PayerLookup:
@@ -76,7 +100,9 @@ def take_batch(parser: ClaimParser, limit: int, bytes_read: int | None = None) -
     del parser.rows[:room]
     with gc_paused():
         table = rows_to_table(rows)
-    return StagingBatch(table=table, quarantined=quarantined, bytes_read=bytes_read)
+    return StagingBatch(
+        table=table, quarantined=quarantined, bytes_read=bytes_read, field_names=FIELD_NAMES
+    )
 
 
 ROW_TYPE: Final = pa.struct(
