@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pyarrow as pa
+from hypothesis import given
+from hypothesis import strategies as st
 
 from claimscope.ingest import parse
 
@@ -50,3 +52,17 @@ def test_constant_strings_are_one_entry_dictionaries() -> None:
     values = parse.constant("medicare", 3, pa.string())
     assert values.to_pylist() == ["medicare"] * 3
     assert len(values.dictionary) == 1
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.booleans()), max_size=70),
+    st.integers(min_value=0, max_value=20),
+)
+def test_masks_match_arrow_for_any_slice(values: list[bool | None], start: int) -> None:
+    """The bitmap shortcuts agree with Arrow's own is_valid/fill_null on sliced arrays."""
+    array = pa.array(values, pa.bool_()).slice(start)
+    expected_valid = [v is not None for v in values[start:]]
+    assert parse.present(array).tolist() == expected_valid
+    assert parse.bool_mask(array).tolist() == [bool(v) for v in values[start:]]
+    text = pa.array([None if v is None else str(v) for v in values]).slice(start)
+    assert parse.present(parse.dictionary_of(text)).tolist() == expected_valid

@@ -32,7 +32,16 @@ def as_array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
 
 def bool_mask(values: pa.Array | pa.ChunkedArray) -> np.ndarray:
     """A boolean Arrow array as a numpy mask, nulls counted as False."""
-    return np.asarray(as_array(pc.fill_null(values, False)).to_numpy(zero_copy_only=False))
+    array = as_array(values)
+    if array.null_count:
+        array = as_array(pc.fill_null(array, False))
+    return _bits(array.buffers()[1], array.offset, len(array))
+
+
+def _bits(buffer: pa.Buffer, offset: int, n: int) -> np.ndarray:
+    """Unpack an Arrow bitmap (values or validity) into a numpy bool array."""
+    packed = np.frombuffer(buffer, dtype=np.uint8)
+    return np.unpackbits(packed, bitorder="little")[offset : offset + n].view(bool)
 
 
 def dictionary_of(values: pa.Array) -> pa.DictionaryArray:
@@ -58,7 +67,8 @@ def map_dictionary(values: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.D
     encoded = dictionary_of(values)
     mapped = pc.dictionary_encode(fn(encoded.dictionary))
     indices = pc.take(mapped.indices, encoded.indices)
-    return pa.DictionaryArray.from_arrays(indices, mapped.dictionary)
+    # Indices come from dictionary_encode: in range by construction, no need to re-check.
+    return pa.DictionaryArray.from_arrays(indices, mapped.dictionary, safe=False)
 
 
 def coalesce_dictionaries(*arrays: pa.Array) -> pa.DictionaryArray:
@@ -83,7 +93,7 @@ def coalesce_dictionaries(*arrays: pa.Array) -> pa.DictionaryArray:
     if not parts:
         return pa.DictionaryArray.from_arrays(pa.nulls(n, pa.int32()), pa.array([], pa.string()))
     indices_array = pa.array(choice, mask=choice < 0)
-    combined = pa.DictionaryArray.from_arrays(indices_array, pa.concat_arrays(parts))
+    combined = pa.DictionaryArray.from_arrays(indices_array, pa.concat_arrays(parts), safe=False)
     return map_dictionary(combined, lambda d: d)  # one entry per distinct value
 
 
@@ -115,8 +125,16 @@ def clean_strings(values: pa.Array, *, upper: bool = False, unique: bool = True)
 
 
 def present(values: pa.Array) -> np.ndarray:
-    """Mask of non-null rows."""
-    return np.asarray(pc.is_valid(values).to_numpy(zero_copy_only=False))
+    """Mask of non-null rows (read straight from the validity bitmap)."""
+    n = len(values)
+    if values.null_count == 0:
+        return np.ones(n, dtype=bool)
+    if values.null_count == n:
+        return np.zeros(n, dtype=bool)
+    validity = values.buffers()[0]
+    if validity is None:  # types without a validity bitmap
+        return bool_mask(pc.is_valid(values))
+    return _bits(validity, values.offset, n)
 
 
 def parse_dates(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -240,5 +258,5 @@ def constant(value: object, n: int, type_: pa.DataType) -> pa.Array:
         return pa.nulls(n, type_)
     zeros = pa.array(np.zeros(n, dtype=np.int32))
     if pa.types.is_string(type_):
-        return pa.DictionaryArray.from_arrays(zeros, pa.array([value], type_))
+        return pa.DictionaryArray.from_arrays(zeros, pa.array([value], type_), safe=False)
     return pc.take(pa.array([value], type_), zeros)
