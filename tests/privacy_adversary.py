@@ -361,11 +361,13 @@ def attack_grid(
     *,
     row_totals: list[float | None] | None = None,
     primary: set[tuple[int, int]] | None = None,
+    empty: set[tuple[int, int]] = frozenset(),  # type: ignore[assignment]
 ) -> Finding:
     """Attack a grid: ``cells[i][j]`` None when hidden; margins None when hidden.
 
     Hidden cells are at least 1 (counts) when small, at least the threshold otherwise (with
-    ``primary`` given; without it every hidden cell is taken as possibly small).
+    ``primary`` given; without it every hidden cell is taken as possibly small). ``empty``
+    hidden cells (true zeros hidden with a small line) are only known to be at least 0.
     """
     finding = Finding()
     boxes: dict[Key, tuple[float, float]] = {}
@@ -381,6 +383,10 @@ def attack_grid(
                 low = (
                     (1.0 if is_small else float(knowledge.threshold)) if knowledge.integer else 0.0
                 )
+                if (i, j) in empty:
+                    low = 0.0
+                    if is_small:
+                        small.remove(key)
                 boxes[key] = (low, INF)
     constraints = _line_constraints(cells, col_totals, row_totals, boxes, knowledge)
     if not hidden:
@@ -442,7 +448,7 @@ def _line_constraints(
                 known += cells[i][j]  # type: ignore[operator]
         if total is None:
             margin = f"margin:{name}"
-            boxes[margin] = (1.0 if knowledge.integer else 0.0, INF)
+            boxes[margin] = (0.0, INF)  # a hidden margin may hold zero services
             coefficients[margin] = -1.0
             constraints.append(Constraint(coefficients, -known, -known))
         elif coefficients:
@@ -454,15 +460,19 @@ def _line_constraints(
 def _line_groups(
     cells: list[list[float | None]], small: list[Key], with_rows: bool
 ) -> list[list[Key]]:
-    """Per line, the hidden small cells when there are several but not the whole line."""
+    """Per line, the hidden small cells when there are several but not the whole line.
+
+    Cells shown as 0 hold nobody: a group with every other cell of its line is the line.
+    """
     n_rows, n_cols = len(cells), len(cells[0]) if cells else 0
-    lines = [[f"{i},{j}" for i in range(n_rows)] for j in range(n_cols)]
+    lines = [[(i, j) for i in range(n_rows)] for j in range(n_cols)]
     if with_rows:
-        lines += [[f"{i},{j}" for j in range(n_cols)] for i in range(n_rows)]
+        lines += [[(i, j) for j in range(n_cols)] for i in range(n_rows)]
     out = []
     for line in lines:
-        mine = [k for k in line if k in small]
-        if 1 < len(mine) < len(line):
+        people = [f"{i},{j}" for i, j in line if cells[i][j] != 0]
+        mine = [k for k in people if k in small]
+        if 1 < len(mine) < len(people):
             out.append(mine)
     return out
 

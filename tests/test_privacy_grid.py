@@ -28,6 +28,7 @@ def attack(grid: SuppressedGrid, values: np.ndarray, counts: np.ndarray, rows: b
         Knowledge(),
         row_totals=grid.row_totals if rows else None,
         primary=primary_cells(values, counts) & hidden,
+        empty={(int(i), int(j)) for i, j in zip(*np.nonzero(values == 0), strict=True)} & hidden,
     )
 
 

@@ -47,6 +47,8 @@ METHOD_GRID: Final = (
     "or line group of small cells is derivable"
 )
 _MAX_ROUNDS: Final = 10_000
+# Margins and their counts: lists or 1-D arrays (None or NaN counts mean "unknown": small).
+Numbers = Sequence[float] | Sequence[float | None] | npt.NDArray[Any]
 
 
 @dataclass
@@ -69,12 +71,12 @@ class SuppressedGrid:
 def suppress_grid(
     values: Any,
     cell_counts: Any,
-    col_totals: Sequence[float],
-    col_total_counts: Sequence[float | None],
+    col_totals: Numbers,
+    col_total_counts: Numbers,
     policy: PrivacyPolicy,
     *,
-    row_totals: Sequence[float] | None = None,
-    row_total_counts: Sequence[float | None] | None = None,
+    row_totals: Numbers | None = None,
+    row_total_counts: Numbers | None = None,
     kind: CellKind = COUNT_CELLS,
     unpublished: Any = None,
 ) -> SuppressedGrid:
@@ -106,10 +108,10 @@ def suppress_grid(
 def _prepare(
     values: Any,
     cell_counts: Any,
-    col_totals: Sequence[float],
-    col_total_counts: Sequence[float | None],
-    row_totals: Sequence[float] | None,
-    row_total_counts: Sequence[float | None] | None,
+    col_totals: Numbers,
+    col_total_counts: Numbers,
+    row_totals: Numbers | None,
+    row_total_counts: Numbers | None,
     policy: PrivacyPolicy,
     kind: CellKind,
     unpublished: Any,
