@@ -65,7 +65,10 @@ def map_dictionary(values: pa.Array, fn: Callable[[pa.Array], pa.Array]) -> pa.D
     mapped to null becomes a null row); only integer indices are moved per row.
     """
     encoded = dictionary_of(values)
-    mapped = pc.dictionary_encode(fn(encoded.dictionary))
+    new_values = fn(encoded.dictionary)
+    if new_values.null_count == 0 and new_values.equals(encoded.dictionary):
+        return encoded  # already clean (the usual case): no per-row work at all
+    mapped = pc.dictionary_encode(new_values)
     indices = pc.take(mapped.indices, encoded.indices)
     # Indices come from dictionary_encode: in range by construction, no need to re-check.
     return pa.DictionaryArray.from_arrays(indices, mapped.dictionary, safe=False)
