@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from claimscope.analysis.attribution import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
 from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult
@@ -66,3 +67,18 @@ def run_explore(
             sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
         )
         return explore_code(lines, code, filters, measure=measure, privacy=privacy)
+
+
+def run_attribution(
+    store_root: Path,
+    filters: Filters,
+    *,
+    privacy: PrivacyPolicy | None = None,
+    engine: str = "duckdb",
+) -> AttributionReport:
+    """How lines were attributed to disciplines, and where the rules disagree."""
+    with open_store(store_root, engine) as connection:
+        lines = connection.lines(
+            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
+        )
+        return attribution_report(lines, filters, privacy=privacy)

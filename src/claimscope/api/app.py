@@ -16,9 +16,10 @@ from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
-from claimscope.analysis.run import run_explore, run_top, run_trend
+from claimscope.analysis.run import run_attribution, run_explore, run_top, run_trend
 from claimscope.analysis.trend import TrendQuery
 from claimscope.ingest.base import IngestError
+from claimscope.insight.run import resolve_cohorts, run_compare
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
 from claimscope.web import STATIC_DIR
@@ -120,5 +121,29 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         return run_explore(
             root, code, filters, measure=measure, privacy=privacy, engine=engine
         ).to_dict()
+
+    @app.get("/api/compare")
+    def compare(
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        cohort: Annotated[list[str], Query()],
+        measure: str = "services",
+        limit: int = 15,
+        ci: bool = False,
+        seed: int = 42,
+        replicates: int = 200,
+    ) -> dict[str, Any]:
+        """Cohorts side by side; the contract of ``claimscope compare``."""
+        base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
+        cohorts = resolve_cohorts(cohort, root, root)
+        result = run_compare(
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
+        )
+        return result.to_dict()
+
+    @app.get("/api/attribution")
+    def attribution(filters: FiltersDep, privacy: PrivacyDep) -> dict[str, Any]:
+        """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
+        return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
 
     return app

@@ -247,3 +247,115 @@ def explore(
         print_explore(console, result, fmt)
 
     run_safely(action)
+
+
+@app.command()
+def compare(
+    cohort: Annotated[
+        list[str],
+        typer.Option(
+            "--cohort",
+            help="Cohort name (rehab, pt, ot, slp, physical_therapists, ...; or from "
+            "cohorts.toml) or inline 'name=x;discipline=...;payer_type=...'. Repeat.",
+        ),
+    ],
+    codes: CodesOption = "pmr",
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
+    measure: MeasureOption = "services",
+    limit: Annotated[int, typer.Option(help="Top N of each list.")] = 15,
+    ci: Annotated[
+        bool, typer.Option("--ci", help="95% intervals by provider cluster bootstrap.")
+    ] = False,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 42,
+    replicates: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 200,
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """Compare the top-N lists of two or more cohorts: ranks, overlap, sentences."""
+    from pathlib import Path
+
+    from claimscope.cli.render_compare import print_compare
+    from claimscope.insight.run import resolve_cohorts, run_compare
+
+    check_format(fmt)
+
+    def action() -> None:
+        filters = build_filters(
+            codes,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        base = TopQuery(
+            filters=filters,
+            measure=measure,
+            limit=limit,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+        )
+        root = store_root(store)
+        cohorts = resolve_cohorts(cohort, root, Path.cwd())
+        result = run_compare(
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
+        )
+        print_compare(console, result, fmt)
+
+    run_safely(action)
+
+
+@app.command()
+def attribution(
+    codes: CodesOption = "pmr",
+    period_from: FromOption = None,
+    period_to: ToOption = None,
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
+    fmt: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    store: StoreOption = None,
+    engine: EngineOption = "duckdb",
+) -> None:
+    """How lines were attributed to PT, OT, SLP or other, and where the rules disagree."""
+    from claimscope.analysis.run import run_attribution
+    from claimscope.cli.render_compare import print_attribution
+
+    def action() -> None:
+        filters = build_filters(
+            codes,
+            period_from=period_from,
+            period_to=period_to,
+            specialty=specialty,
+            payer_type=payer_type,
+            state=state,
+            place_of_service=pos,
+            source=source,
+            line_status=status,
+        )
+        report = run_attribution(
+            store_root(store),
+            filters,
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            engine=engine,
+        )
+        print_attribution(console, report, fmt)
+
+    run_safely(action)

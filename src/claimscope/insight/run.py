@@ -1,0 +1,33 @@
+"""Entry points for adapters to analyses that come with generated text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from claimscope.analysis.cohorts import Cohort, cohort_files, load_cohorts, resolve_cohort
+from claimscope.analysis.compare import CompareResult, lines_scope
+from claimscope.analysis.query import TopQuery
+from claimscope.analysis.run import open_store
+from claimscope.insight.sentences import explain_comparison
+
+
+def resolve_cohorts(texts: list[str], store_root: Path, project_dir: Path) -> list[Cohort]:
+    """Built-in, file-defined (``cohorts.toml`` in the store or project) and inline cohorts."""
+    known = load_cohorts(cohort_files(store_root, project_dir))
+    return [resolve_cohort(text, known) for text in texts]
+
+
+def run_compare(
+    store_root: Path,
+    cohorts: list[Cohort],
+    base: TopQuery,
+    *,
+    ci: bool = False,
+    seed: int = 42,
+    replicates: int = 200,
+    engine: str = "duckdb",
+) -> CompareResult:
+    """Rank the code set for every cohort, compare the lists and describe them in sentences."""
+    with open_store(store_root, engine) as connection:
+        lines = connection.lines(**lines_scope(cohorts, base))
+        return explain_comparison(lines, cohorts, base, ci=ci, seed=seed, replicates=replicates)

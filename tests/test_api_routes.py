@@ -1,0 +1,63 @@
+"""The JSON API through an in-process ASGI client: same contracts as the CLI, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from claimscope.api import create_app
+from tests.canonical import lines_for, write_store
+
+
+@pytest.fixture
+def client(tmp_path: Path) -> TestClient:
+    records = lines_for("97110", 40, units=2) + lines_for("97140", 30, first_patient=100)
+    records += lines_for("97530", 25, first_patient=200, specialty="occupational_therapy")
+    records += lines_for("97530", 20, first_patient=300, month="2022-05")
+    return TestClient(create_app(write_store(tmp_path, records)))
+
+
+def test_top_route_returns_the_top_contract(client: TestClient) -> None:
+    body = client.get(
+        "/api/top", params={"codes": "pmr", "from": "2023-01", "to": "2023-09"}
+    ).json()
+    assert body["total"] == 80 + 30 + 25
+    assert [(r["rank"], r["code"], r["value"]) for r in body["rows"]] == [
+        (1, "97110", 80),
+        (2, "97140", 30),
+        (3, "97530", 25),
+    ]
+    assert body["suppression"]["min_cell_size"] == 11
+
+
+def test_filters_repeat_as_query_parameters(client: TestClient) -> None:
+    body = client.get(
+        "/api/top", params=[("specialty", "occupational_therapy"), ("from", "2023")]
+    ).json()
+    assert body["total"] == 25
+
+
+def test_errors_are_400_with_a_message(client: TestClient) -> None:
+    response = client.get("/api/top", params={"from": "2023-13"})
+    assert response.status_code == 400
+    assert "not a valid month" in response.json()["error"]
+    response = client.get("/api/top", params={"min_cell_size": 5})
+    assert response.status_code == 400
+    assert "allow_small_cells" in response.json()["error"].replace("-", "_")
+
+
+def test_trend_explore_and_sources_routes(client: TestClient) -> None:
+    trend = client.get("/api/trend", params={"grain": "year", "limit": 2}).json()
+    assert trend["periods"] == ["2022", "2023"]
+    explore = client.get("/api/explore/97110").json()
+    assert explore["total"] == 80
+    assert client.get("/api/sources").json() == {"sources": []}
+
+
+def test_the_explorer_page_is_served(client: TestClient) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Explore" in client.get("/static/app.js").text
+    assert "/api/top" in client.get("/static/app.js").text
