@@ -206,3 +206,16 @@ def check_lines(lines: list[bytes]) -> None:
 )
 def test_short_row_with_invalid_utf8() -> None:
     check_lines([FIRST.encode(), b"\xff|1"])
+
+
+def test_pipeline_reconciles_on_the_samples(tmp_path: Path) -> None:
+    from claimscope.ingest.pipeline import ingest_paths
+    from claimscope.store.layout import Store
+
+    report = ingest_paths(RIF_FILES, Store.open(tmp_path / "store"), source="rif")
+    assert [f.format for f in report.files] == ["cms_rif"] * 4
+    assert [f.read for f in report.files] == [606, 7, 1, 221]
+    for file in report.files:
+        assert file.read == file.loaded + file.quarantined
+    # Synthea: the 12 coded lines load, the 209 without HCPCS_CD are quarantined.
+    assert (report.files[3].loaded, report.files[3].quarantined) == (12, 209)
