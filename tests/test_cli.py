@@ -1,0 +1,75 @@
+"""The command line as a user runs it: real files in, contracts out, clear errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from claimscope.cli import app
+
+runner = CliRunner()
+PUF = "cms-puf-2012/Medicare_Provider_Util_Payment_PUF_CY2012_first_rows.txt"
+
+
+def run(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+@pytest.fixture(scope="module")
+def puf_store(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    store = tmp_path_factory.mktemp("store")
+    code, out = run("ingest", str(shared_data / PUF), "--store", str(store), "--format", "json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["read"] == report["loaded"] + report["quarantined"]
+    assert report["loaded"] > 16_000
+    assert set(report) >= {"files", "read", "loaded", "quarantined", "quarantine_path"}
+    return store
+
+
+def test_ingesting_the_same_file_twice_skips_it(puf_store: Path, shared_data: Path) -> None:
+    code, out = run("ingest", str(shared_data / PUF), "--store", str(puf_store), "--format", "json")
+    assert code == 0, out
+    assert json.loads(out)["files"][0]["skipped"] is True
+
+
+def test_top_on_the_cms_file_ranks_its_rehab_codes(puf_store: Path) -> None:
+    code, out = run(
+        "top", "--store", str(puf_store), "--from", "2012", "--to", "2012", "--format", "json"
+    )
+    assert code == 0, out
+    result = json.loads(out)
+    assert result["data"]["periods"] == ["2012"]
+    assert result["data"]["sources"][0]["format"] == "cms_puf"
+    shown = [r for r in result["rows"] if not r.get("suppressed")]
+    assert shown[0]["code"] == "97110"
+    assert sum(r["share"] for r in shown) <= 1.0001
+
+
+def test_line_measures_are_refused_for_an_aggregated_file(puf_store: Path) -> None:
+    code, out = run("top", "--store", str(puf_store), "--measure", "claims")
+    assert code == 2
+    assert "needs claim lines" in out
+    assert "Traceback" not in out
+
+
+def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
+    code, out = run("top", "--store", str(tmp_path / "nowhere"))
+    assert code == 2 and "error:" in out and "Traceback" not in out
+    code, out = run("top", "--store", str(tmp_path), "--codes", "97010-96000")
+    assert code == 2 and "97010-96000" in out
+    code, out = run("top", "--store", str(tmp_path), "--min-cell-size", "5")
+    assert code == 2 and "--allow-small-cells" in out
+    code, out = run("ingest", str(tmp_path / "missing.csv"), "--store", str(tmp_path / "s"))
+    assert code == 2 and "missing.csv" in out
+
+
+def test_markdown_and_csv_outputs(puf_store: Path) -> None:
+    code, out = run("top", "--store", str(puf_store), "--format", "markdown", "--limit", "3")
+    assert code == 0 and out.startswith("| rank | code | name |")
+    code, out = run("top", "--store", str(puf_store), "--format", "csv", "--limit", "3")
+    assert code == 0 and out.splitlines()[0] == "rank,code,name,value,share,suppressed"
