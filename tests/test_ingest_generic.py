@@ -30,9 +30,9 @@ CASES: list[tuple[str, tuple[str, str] | None]] = [
     ("C1,3,P001,2023-03-01,,GP,1,60,40,1234567893,11,commercial,paid,x",
      ("hcpcs_code", "no HCPCS code")),
     ("C2,1,P002,2023-02-30,97140,,1,60,40,1234567893,11,commercial,paid,x",
-     ("service_from", "not a date")),
+     ("service_date", "not a date")),
     ("C2,2,P002,2099-01-01,97140,,1,60,40,1234567893,11,commercial,paid,x",
-     ("service_from", "in the future")),
+     ("service_date", "in the future")),
     ("C3,1,P003,2023-04-01,97530,,-1,60,40,1234567893,11,medicare,paid,x",
      ("units", "negative units")),
     ("C3,2,P003,2023-04-01,97530,,abc,60,40,1234567893,11,medicare,paid,x",
@@ -51,7 +51,7 @@ CASES: list[tuple[str, tuple[str, str] | None]] = [
     ("C5,1,P005,2023-05-01,97110", ("(row)", "wrong number of fields: 5, expected 14")),
     ("C5,2,P005,2023-05-01,97110,,1,60,-35.10,1234567893,11,medicaid,denied,x", None),
     ("C5,3,P005,1985-05-01,97110,,1,60,40,1234567893,11,medicaid,paid,x",
-     ("service_from", "before 1990-01-01")),
+     ("service_date", "before 1990-01-01")),
     ("C5,4,P005,2023-05-01,97110,G,1,60,40,1234567893,11,medicaid,paid,x",
      ("modifier_1", "not a modifier")),
     ("C6,1,P006,2023-05-02,97116,,1,60,40,1234567893,1,Aetna,paid,x", None),
@@ -158,7 +158,9 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
 
 def test_gzip_csv_with_byte_order_mark_and_tab_delimiter(tmp_path: Path) -> None:
     path = tmp_path / "lines.tsv.gz"
-    body = "\ufeffclaim_id\tpatient_id\tservice_from\thcpcs_code\tunits\nA\tp\t2023-01-02\t97110\t1\n"
+    body = (
+        "\ufeffclaim_id\tpatient_id\tservice_from\thcpcs_code\tunits\nA\tp\t2023-01-02\t97110\t1\n"
+    )
     with gzip.open(path, "wt") as handle:
         handle.write(body)
     report = ingest_paths([path], Store.open(tmp_path / "store"), options=OPTIONS)

@@ -93,6 +93,7 @@ class GenericReader:
                 quarantined=chunk.rejected,
                 warnings=warnings,
                 bytes_read=chunk.bytes_read,
+                field_names=_file_names(mapping),
             )
             warnings = []
 
@@ -107,9 +108,17 @@ class GenericReader:
             table = table.rename_columns([mapping[c] for c in table.column_names])
             rows = pa.array(np.arange(first, first + table.num_rows, dtype=np.int64))
             yield StagingBatch(
-                table=table.append_column("source_row", rows), warnings=warnings, bytes_read=done
+                table=table.append_column("source_row", rows),
+                warnings=warnings,
+                bytes_read=done,
+                field_names=_file_names(mapping),
             )
             warnings = []
+
+
+def _file_names(mapping: dict[str, str]) -> dict[str, str]:
+    """Staging name -> the file's own column name, for quarantine records."""
+    return {staging: original for original, staging in mapping.items()}
 
 
 def _checked_map(path: Path, names: list[str]) -> dict[str, str]:
