@@ -121,3 +121,10 @@ def test_progress_events_per_batch_and_report_contract(tmp_path: Path) -> None:
     }  # fmt: skip
     assert (data["read"], data["loaded"], data["quarantined"]) == (25, 25, 0)
     assert data["quarantine_path"].endswith("quarantine")
+
+
+def test_unusable_source_label_is_an_ingest_error(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "store")
+    with pytest.raises(IngestError, match="source label 'My Clinic' is not usable"):
+        ingest_paths([_csv(tmp_path / "a.csv")], store, source="My Clinic")
+    assert store.parquet_files() == []

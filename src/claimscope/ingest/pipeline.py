@@ -36,7 +36,7 @@ from claimscope.ingest.report import (
     Warnings,
 )
 from claimscope.ingest.validate import check_batch
-from claimscope.store.layout import Store, check_source_label
+from claimscope.store.layout import Store, StoreError, check_source_label
 from claimscope.store.ledger import Ledger, LedgerEntry, file_sha256
 from claimscope.store.secret import load_or_create_secret
 from claimscope.store.writer import BatchWriter, remove_batch
@@ -74,7 +74,7 @@ def ingest_paths(
         batch_rows=options.batch_rows, year=options.year, providers=options.providers
     )
     if source is not None:
-        check_source_label(source)
+        _checked_label(source)
     plan = [_plan(path, explicit, fmt, source, read_options) for path, explicit in _expand(paths)]
     reports: list[FileReport] = []
     with store.lock():
@@ -131,7 +131,15 @@ def _plan(
         raise IngestError(f"{path}: {exc.args[0]}") from None
     default = getattr(reader, "default_source", None)
     label = source or (default(path, options) if default else name)
-    return _Planned(path, name, check_source_label(label), reader)
+    return _Planned(path, name, _checked_label(label), reader)
+
+
+def _checked_label(label: str) -> str:
+    """The label if usable as a store folder name; an :class:`IngestError` saying why if not."""
+    try:
+        return check_source_label(label)
+    except StoreError as exc:
+        raise IngestError(str(exc)) from None
 
 
 class _Counter:
