@@ -219,11 +219,6 @@ def attack_explore_state(payload: dict[str, Any]) -> None:
     attack_table(payload["total"], rows, Knowledge(primary={"VT"})).assert_protected()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="drilldown shows the code total even when a breakdown's suppression asks for the "
-    "total to go (SuppressedTable.total_suppressed); reported to the lead",
-)
 def test_explore_hides_what_a_breakdown_cannot_protect(tmp_path: Path) -> None:
     # 11 patients in CA and 1 in VT: with both states hidden, 12 - (at least 11) = 1.
     records = lines_for("97110", 11) + lines_for("97110", 1, first_patient=50, state="VT")
@@ -233,8 +228,8 @@ def test_explore_hides_what_a_breakdown_cannot_protect(tmp_path: Path) -> None:
         .json()
     )
     by_state = next(b for b in payload["breakdowns"] if b["dimension"] == "state")
-    rows = [{"key": r["key"], "value": r["value"], "share": r["share"]} for r in by_state["rows"]]
-    attack_table(payload["total"], rows, Knowledge(primary={"VT"})).assert_protected()
+    assert by_state["rows"] == [], "a breakdown that cannot be protected is withheld whole"
+    assert by_state["suppression"]["total_suppressed"] is True
 
 
 def test_api_refuses_a_low_threshold_without_the_override(client: Client) -> None:
@@ -246,11 +241,6 @@ def test_api_refuses_a_low_threshold_without_the_override(client: Client) -> Non
     assert ok.json()["suppression"]["allow_small_cells"] is True
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="trend suppresses its grid without row margins, but `top` over the same filters "
-    "publishes each leading code's window total: Feb = total - Jan; reported to the lead",
-)
 def test_trend_and_top_of_the_same_filters_cannot_be_combined(tmp_path: Path) -> None:
     records = (
         lines_for("97110", 40, month="2023-01")
@@ -268,7 +258,7 @@ def test_trend_and_top_of_the_same_filters_cannot_be_combined(tmp_path: Path) ->
     row_totals = [window.get(s["code"]) for s in trend["series"]]
     row_totals[-1] = 0  # no code outside the three leaders
     row = [s["code"] for s in trend["series"]].index("97110")
-    assert trend["series"][row]["suppressed"] == [False, True]
+    assert trend["series"][row]["suppressed"][1] is True
     hidden_small = {(row, 1)}  # 97110 in February: 5 patients
     attack_grid(
         cells, list(trend["totals"]), Knowledge(), row_totals=row_totals, primary=hidden_small

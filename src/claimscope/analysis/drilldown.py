@@ -26,6 +26,7 @@ from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.analysis.suppression import (
     SHARE_DECIMALS,
+    SuppressedTable,
     kind_for_measure,
     suppress_cells,
     suppression_block,
@@ -219,6 +220,26 @@ def _breakdown(
         kind=kind_for_measure(plan.measure.name),
         keys=[r["key"] for r in records],
     )
+    if table.total_suppressed:
+        # The code's total is shown above every breakdown, so a breakdown that cannot be
+        # protected against it is withheld whole: listing even its hidden keys would help.
+        rows: list[BreakdownRow] = []
+    else:
+        rows = _rows(records, table, labeler, total)
+    block = suppression_block(
+        privacy,
+        primary=table.primary,
+        complementary=table.complementary,
+        method="one-dimensional, against the code's total",
+        total_suppressed=table.total_suppressed,
+        reason=table.reason,
+    )
+    return Breakdown(dimension, title, rows, block)
+
+
+def _rows(
+    records: list[dict[str, Any]], table: SuppressedTable, labeler: Labeler, total: float
+) -> list[BreakdownRow]:
     shown = [
         BreakdownRow(
             r["key"],
@@ -237,15 +258,7 @@ def _breakdown(
         ),
         key=lambda row: row.key,
     )
-    block = suppression_block(
-        privacy,
-        primary=table.primary,
-        complementary=table.complementary,
-        method="one-dimensional, against the code's total",
-        total_suppressed=table.total_suppressed,
-        reason=table.reason,
-    )
-    return Breakdown(dimension, title, shown + hidden, block)
+    return shown + hidden
 
 
 MEASURES_FOR_EXPLORE: Final = tuple(m for m, d in MEASURE_DEFS.items() if d.additive)

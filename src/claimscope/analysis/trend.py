@@ -129,7 +129,9 @@ def code_share_trend(lines: ir.Table, query: TrendQuery) -> TrendResult:
     with_period = filtered.mutate(period=_period_expr(filtered, query.grain))
     cells = _cells(with_period, plan)
     leaders = _leading_codes(cells, query.codes_limit)
-    return _build(query, coverage, cells, leaders, _period_cells(with_period))
+    return _build(
+        query, coverage, cells, leaders, _period_cells(with_period), _code_cells(with_period)
+    )
 
 
 def _period_expr(t: ir.Table, grain: str) -> ir.DateValue:
@@ -149,6 +151,16 @@ def _period_cells(t: ir.Table) -> dict[date, float]:
     """Suppression counts per period: distinct patients in it (plus aggregate services)."""
     rows = t.group_by("period").aggregate(**cell_counts(t)).to_pyarrow().to_pylist()
     return {r["period"]: _cell(r) for r in rows}
+
+
+def _code_cells(t: ir.Table) -> dict[str, float]:
+    """Suppression counts per code over the whole window.
+
+    A ``top`` over the same filters publishes each code's window total, so the grid treats
+    those totals as known row margins: otherwise a hidden month would be total minus the rest.
+    """
+    rows = t.group_by("hcpcs_code").aggregate(**cell_counts(t)).to_pyarrow().to_pylist()
+    return {r["hcpcs_code"]: _cell(r) for r in rows}
 
 
 def _cell(record: dict[str, Any]) -> float:
@@ -171,6 +183,7 @@ def _build(
     cells: list[dict[str, Any]],
     leaders: list[str],
     period_cells: dict[date, float],
+    code_cells: dict[str, float],
 ) -> TrendResult:
     periods = sorted({r["period"] for r in cells})
     column = {p: i for i, p in enumerate(periods)}
@@ -187,7 +200,18 @@ def _build(
     totals = values.sum(axis=0)
     total_counts = np.array([period_cells[p] for p in periods])
     kind = kind_for_measure(query.measure)
-    grid = suppress_grid(values, counts, totals, total_counts, query.privacy, kind=kind)
+    others = [n for code, n in code_cells.items() if code not in row_of]
+    row_counts = [code_cells.get(code, 0.0) for code in leaders] + [max(others, default=0.0)]
+    grid = suppress_grid(
+        values,
+        counts,
+        totals,
+        total_counts,
+        query.privacy,
+        row_totals=values.sum(axis=1),
+        row_total_counts=row_counts,
+        kind=kind,
+    )
     names = code_names(leaders)
     series = [
         _series(
