@@ -138,3 +138,39 @@ def test_random_grids_never_reveal_a_small_cell(
     )
     grid = suppress_grid(values, counts, values.sum(0), col_counts, POLICY, **row_options)
     attack(grid, values, counts, rows=with_rows).assert_protected()
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=small_grid)
+def test_random_grids_with_row_totals_published_elsewhere(
+    data: tuple[list[list[int]], list[list[int]]],
+) -> None:
+    # A trend's codes are top's rows: the adversary has every row total from the other output.
+    values = np.array(data[0], float)
+    counts = np.where(values == 0, 0, np.array(data[1], float))
+    grid = suppress_grid(
+        values,
+        counts,
+        values.sum(0),
+        counts.sum(0),
+        POLICY,
+        row_totals=values.sum(1),
+        row_total_counts=counts.sum(1),
+        row_totals_published=True,
+    )
+    # top hides a small row itself; every other row total is public and must stay shown.
+    public = [
+        None if (t > 0 and t < 11) or (t > 0 and n < 11) else float(t)
+        for t, n in zip(values.sum(1), counts.sum(1), strict=True)
+    ]
+    assert grid.row_totals is not None
+    assert all(g == p for g, p in zip(grid.row_totals, public, strict=True) if p is not None)
+    hidden = {(i, j) for i, row in enumerate(grid.suppressed) for j, h in enumerate(row) if h}
+    attack_grid(
+        grid.values,
+        grid.totals,
+        Knowledge(),
+        row_totals=public,
+        primary=primary_cells(values, counts) & hidden,
+        empty={(int(i), int(j)) for i, j in zip(*np.nonzero(values == 0), strict=True)} & hidden,
+    ).assert_protected()

@@ -45,6 +45,8 @@ class GridState:
     status: dict[Cell, Status] = field(default_factory=dict)
     hidden_margins: dict[Line, Status] = field(default_factory=dict)
     rivals: dict[Cell, list[Cell]] = field(default_factory=dict)
+    # Margins another output publishes (a trend's code totals are ``top``'s values): never hidden.
+    fixed: set[Line] = field(default_factory=set)
 
     def cells(self, line: Line) -> list[Cell]:
         """The cells of a row or column."""

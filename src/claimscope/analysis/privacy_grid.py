@@ -79,6 +79,7 @@ def suppress_grid(
     row_total_counts: Numbers | None = None,
     kind: CellKind = COUNT_CELLS,
     unpublished: Any = None,
+    row_totals_published: bool = False,
 ) -> SuppressedGrid:
     """Suppress a rows x columns grid whose column totals (and optional row totals) are shown.
 
@@ -87,13 +88,17 @@ def suppress_grid(
     everything (its cell count: the largest count of what it sums, a safe lower bound).
     ``unpublished`` (same shape, optional) marks cells the output never shows but that are
     part of the equations, e.g. the complement of a nested cohort in a comparison: cohort A
-    and "B minus A" are the cells, B the row margin. Only additive measures (sums) can be
-    suppressed as a grid; distinct counts do not add up over a line.
+    and "B minus A" are the cells, B the row margin. ``row_totals_published`` says the row
+    totals are shown by another output (a trend's codes are ``top``'s rows), so they are
+    never hidden: protection comes from cells and column totals only. Only additive
+    measures (sums) can be suppressed as a grid; distinct counts do not add up over a line.
     """
     if not kind.additive:
         raise ValueError("grid suppression needs an additive measure (a sum over its lines)")
     grid = _prepare(values, cell_counts, col_totals, col_total_counts, row_totals,
                     row_total_counts, policy, kind, unpublished)  # fmt: skip
+    if row_totals_published and row_totals is not None:
+        grid.fixed = {("row", i) for i in range(len(row_totals))}
     for _ in range(_MAX_ROUNDS):
         if _fix_structure(grid):
             continue
@@ -198,16 +203,37 @@ def _complement(grid: GridState, line: Line) -> None:
 
 
 def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
-    """Hide one more figure in the first exposed line that still shows one."""
+    """Hide one more figure: a cell of an exposed line, else of a line crossing it, else a
+    margin that no other output publishes."""
     for line in exposed:
-        if line in grid.margins and line not in grid.hidden_margins:
+        if line in grid.margins and line not in grid.hidden_margins and _has_shown(grid, line):
             _complement(grid, line)
             return True
-    for line in grid.lines():  # last resort: hide a margin still shown
-        if line not in grid.hidden_margins:
+    for line in exposed:
+        for crossing in _crossing_lines(grid, line):
+            if crossing not in grid.hidden_margins and _has_shown(grid, crossing):
+                _complement(grid, crossing)
+                return True
+    for line in [*exposed, *grid.lines()]:  # last resort: hide a margin still shown
+        if line in grid.margins and line not in grid.hidden_margins and line not in grid.fixed:
             grid.hidden_margins[line] = "complementary"
             return True
     return False
+
+
+def _has_shown(grid: GridState, line: Line) -> bool:
+    return any(grid.status[c] == "shown" and not grid.empty(c) for c in grid.cells(line))
+
+
+def _crossing_lines(grid: GridState, line: Line) -> list[Line]:
+    """Lines through the hidden cells of ``line`` (columns for a row, rows for a column)."""
+    out: list[Line] = []
+    for cell in grid.cells(line):
+        if grid.hidden(cell):
+            other: Line = ("col", cell[1]) if line[0] == "row" else ("row", cell[0])
+            if other in grid.margins and other not in out:
+                out.append(other)
+    return out
 
 
 def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> SuppressedGrid:

@@ -210,6 +210,7 @@ def _build(
         query.privacy,
         row_totals=values.sum(axis=1),
         row_total_counts=row_counts,
+        row_totals_published=True,
         kind=kind,
     )
     names = code_names(leaders)
