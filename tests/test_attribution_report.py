@@ -9,7 +9,7 @@ import ibis.expr.types as ir
 import pyarrow as pa
 import pytest
 
-from claimscope.analysis.attribution import attribution_report
+from claimscope.analysis.attribution_report import attribution_report
 from claimscope.analysis.query import build_filters
 from claimscope.schema import CLAIM_LINE, COLUMN_NAMES
 from tests.canonical import line

@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pytest
 
-from claimscope.analysis.attribution import attribution_report
+from claimscope.analysis.attribution_report import attribution_report
 from claimscope.analysis.cohorts import builtin_cohorts, resolve_cohort
 from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.ingest.pipeline import ingest_paths

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from claimscope.analysis.attribution import attribution_report
+from claimscope.analysis.attribution_report import attribution_report
 from claimscope.analysis.cohorts import builtin_cohorts
 from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.insight.sentences import explain_comparison

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from claimscope.analysis.attribution import attribution_report
+from claimscope.analysis.attribution_report import attribution_report
 from claimscope.analysis.cohorts import builtin_cohorts, resolve_cohort
 from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.ingest.pipeline import ingest_paths

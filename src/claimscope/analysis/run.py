@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from claimscope.analysis.attribution import AttributionReport, attribution_report
+from claimscope.analysis.attribution_report import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
 from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult

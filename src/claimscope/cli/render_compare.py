@@ -7,7 +7,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.attribution import AttributionReport
+from claimscope.analysis.attribution_report import AttributionReport
 from claimscope.analysis.compare import CompareResult, side_by_side
 from claimscope.cli.render import format_share, rows_csv, to_json
 
