@@ -140,6 +140,7 @@ def test_ndjson_warns_about_other_resources(tmp_path: Path) -> None:
     )
     batches = list(READER.read(path, ReadOptions()))
     assert any("Coverage x1" in w for b in batches for w in b.warnings)
+    assert batches[-1].bytes_read == path.stat().st_size  # progress reaches the end
 
 
 def test_bundle_rows_are_entry_indexes(tmp_path: Path) -> None:

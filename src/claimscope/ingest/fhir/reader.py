@@ -69,8 +69,9 @@ class FhirEobReader:
         rows: list[tuple[object, ...]] = []
         quarantined: list[QuarantineRecord] = []
         others: Counter[str] = Counter()
-        eobs = 0
+        eobs = offset = 0
         for located in iter_located(path, file):
+            offset = located.offset
             resource = located.resource
             if resource is None:
                 quarantined.append(_unparsed(located, file))
@@ -83,7 +84,10 @@ class FhirEobReader:
                 others[str(resource.get("resourceType"))[:40]] += 1
             if len(rows) + len(quarantined) >= limit:
                 yield StagingBatch(
-                    table=rows_to_table(rows), quarantined=quarantined, field_names=FIELD_NAMES
+                    table=rows_to_table(rows),
+                    quarantined=quarantined,
+                    field_names=FIELD_NAMES,
+                    bytes_read=offset,
                 )
                 rows, quarantined = [], []
         if eobs == 0 and not quarantined:
@@ -94,6 +98,7 @@ class FhirEobReader:
             quarantined=quarantined,
             warnings=_warnings(others),
             field_names=FIELD_NAMES,
+            bytes_read=offset,
         )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, BinaryIO, Final
 
@@ -34,6 +34,7 @@ class Located:
     prefix: str  # JSON path prefix for quarantine fields ("" or "entry[3].resource.")
     resource: dict[str, Any] | None
     problem: str = ""  # why ``resource`` is None
+    offset: int = 0  # bytes of the file read so far (for progress reports)
 
 
 def is_fhir_json(head: bytes) -> bool:
@@ -78,16 +79,19 @@ def _loads(raw: bytes) -> Any:
 
 
 def _ndjson(stream: BinaryIO, file: str) -> Iterator[Located]:
+    offset = 0
     for number, raw in enumerate(stream, start=1):
+        offset += len(raw)
         raw = raw.removeprefix(_BOM) if number == 1 else raw
         if not raw.strip():
             continue
         try:
             value = _loads(raw)
         except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-            yield Located(number, "", None, f"line is not valid JSON: {_reason(exc)}")
+            yield Located(number, "", None, f"line is not valid JSON: {_reason(exc)}", offset)
             continue
-        yield from _unpack(value, number, "", numbered_entries=False)
+        for located in _unpack(value, number, "", numbered_entries=False):
+            yield replace(located, offset=offset)
 
 
 def _document(stream: BinaryIO, path: Path, file: str) -> Iterator[Located]:
@@ -110,7 +114,8 @@ def _document(stream: BinaryIO, path: Path, file: str) -> Iterator[Located]:
         raise IngestError(f"{file}: JSON nested too deeply to be a FHIR resource") from None
     if not isinstance(value, dict):
         raise IngestError(f"{file}: the JSON document is not a FHIR resource (not an object)")
-    yield from _unpack(value, 1, "", numbered_entries=True)
+    for located in _unpack(value, 1, "", numbered_entries=True):
+        yield replace(located, offset=size)
 
 
 def _unpack(value: Any, row: int, prefix: str, *, numbered_entries: bool) -> Iterator[Located]:
