@@ -143,4 +143,6 @@ def _spark_session(master: str = "local[2]", **conf: str) -> Any:
     )
     for key, value in conf.items():
         builder = builder.config(key, value)
-    return builder.getOrCreate()
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")  # Spark's INFO/WARN chatter would drown results
+    return session
