@@ -57,6 +57,8 @@ class TopResult:
 
     ``total`` is the measure over every code of the code set that matched the filters, so
     shares are fractions of the whole family of care, not of the rows shown.
+    ``total_cell_count`` may be a lower bound once it reaches the suppression threshold: it
+    is only ever compared with that threshold.
     """
 
     query: dict[str, Any]

@@ -34,8 +34,10 @@ def rank_code_shares(lines: ir.Table, query: TopQuery) -> TopResult:
         return _empty_result(query, coverage)
     plan = plan_measure(query.measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     per_code = _per_code(filtered, plan)
-    total, total_cells = _totals(filtered, plan, per_code)
-    rows = _ranked_rows(per_code, total)
+    rows = _ranked_rows(per_code, 0.0)
+    total, total_cells = _totals(filtered, plan, rows, query.privacy.min_cell_size)
+    for row in rows:
+        row.share = row.value / total if total and row.value is not None else None
     result = TopResult(
         query=query.describe(),
         measure=query.measure,
@@ -59,20 +61,27 @@ def _per_code(filtered: ir.Table, plan: MeasurePlan) -> list[dict[str, Any]]:
 
 
 def _totals(
-    filtered: ir.Table, plan: MeasurePlan, per_code: list[dict[str, Any]]
+    filtered: ir.Table, plan: MeasurePlan, rows: list[CodeRow], threshold: int
 ) -> tuple[float, float]:
     """The measure and the suppression count over the whole selection.
 
-    Additive measures sum exactly from the per-code rows; distinct counts (claims, patients)
-    need their own pass because one patient can receive several codes.
+    Additive measures sum exactly from the per-code rows. Suppression only asks whether the
+    selection's cell count reaches the threshold, and the selection holds at least as many
+    patients as its largest code, so a second pass over the lines is needed only for distinct
+    measures (one patient can receive several codes) or when every code is below it.
     """
+    largest_cell = max((r.cell_count or 0.0 for r in rows), default=0.0)
+    value = sum(r.value or 0.0 for r in rows)
+    if plan.measure.additive and largest_cell >= threshold:
+        return value, largest_cell
     aggregates: dict[str, Any] = dict(cell_counts(filtered))
     if not plan.measure.additive:
         aggregates["value"] = measure_value(filtered, plan)
     totals = filtered.aggregate(**aggregates).to_pyarrow().to_pylist()[0]
-    value = totals["value"] if "value" in totals else sum(r["value"] or 0 for r in per_code)
+    if "value" in totals:
+        value = float(totals["value"] or 0)
     cells = (totals["cell_patients"] or 0) + (totals["cell_aggregate_services"] or 0)
-    return float(value or 0), float(cells)
+    return value, float(cells)
 
 
 def _ranked_rows(per_code: list[dict[str, Any]], total: float) -> list[CodeRow]:
