@@ -20,6 +20,7 @@ from claimscope.store.layout import Store, StoreError
 
 ENGINES: Final = ("duckdb", "pyspark")
 
+
 @dataclass(frozen=True)
 class LinesSelection:
     """Which stored files a query needs; months are pruned by directory before any read."""
