@@ -198,12 +198,6 @@ def check_lines(lines: list[bytes]) -> None:
         assert result.read_count == result.table.num_rows + len(result.quarantined)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="tabular.iter_csv (ingest helper): pyarrow decodes a rejected row's text as UTF-8 "
-    "before calling the invalid-row handler, so a short row with invalid UTF-8 raises an "
-    "unraisable UnicodeDecodeError (reported to the lead)",
-)
 def test_short_row_with_invalid_utf8() -> None:
     check_lines([FIRST.encode(), b"\xff|1"])
 

@@ -133,12 +133,6 @@ def test_top_results_match(loaded: dict[str, Loaded], measure: str) -> None:
         assert top(item) == expected, name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ingest pipeline (not this reader): a batch whose revenue_code is all null comes out "
-    "as plain string, a later batch as dictionary, and the store writer rejects the schema "
-    "change; reported to the lead",
-)
 def test_837_with_professional_then_institutional_batches(tmp_path: Path) -> None:
     from claimscope.ingest.report import IngestOptions
 

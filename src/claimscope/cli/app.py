@@ -16,7 +16,9 @@ from rich.console import Console
 
 from claimscope.analysis.query import QueryError
 from claimscope.ingest.base import IngestError
-from claimscope.store.connection import StoreError
+from claimscope.store.layout import StoreError
+from claimscope.store.ledger import LedgerError
+from claimscope.store.secret import SecretError
 
 app = typer.Typer(
     name="claimscope",
@@ -32,6 +34,8 @@ DEFAULT_STORE = "./claimscope-store"
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
     StoreError,
+    LedgerError,
+    SecretError,
     IngestError,
     ValueError,
     KeyError,

@@ -13,10 +13,13 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-from collections.abc import Collection, Iterator, Sequence
+import sys
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -79,10 +82,49 @@ class _Rejects:
 
     def __init__(self) -> None:
         self.lines: list[tuple[int, int, int]] = []
+        self.undecodable = False
 
     def __call__(self, row: pacsv.InvalidRow) -> str:
         self.lines.append((row.number or 0, row.expected_columns, row.actual_columns))
         return "skip"
+
+
+@contextmanager
+def _quiet_decode_errors(rejects: _Rejects) -> Iterator[None]:
+    """Catch pyarrow's decoding failure inside the row handler while the parser runs.
+
+    pyarrow decodes a rejected row as UTF-8 *before* calling the handler; on invalid bytes the
+    error escapes to ``sys.unraisablehook`` (a traceback on the user's terminal) and the read
+    then fails. The hook is swapped only around parser calls, to record the failure quietly.
+    """
+    previous = sys.unraisablehook
+
+    def hook(info: Any) -> None:
+        if isinstance(info.exc_value, UnicodeDecodeError):
+            rejects.undecodable = True
+        else:
+            previous(info)
+
+    sys.unraisablehook = hook
+    try:
+        yield
+    finally:
+        sys.unraisablehook = previous
+
+
+def _batches(
+    open_reader: Callable[[], pacsv.CSVStreamingReader], rejects: _Rejects
+) -> Iterator[pa.RecordBatch]:
+    """The parser's batches; the parser only runs inside :func:`_quiet_decode_errors`."""
+    with _quiet_decode_errors(rejects):
+        reader = open_reader()  # reads the first block already
+    while True:
+        with _quiet_decode_errors(rejects):
+            try:
+                batch = reader.read_next_batch()
+            except StopIteration:
+                return
+        yield batch
 
 
 def iter_csv(
@@ -118,8 +160,8 @@ def iter_csv(
     next_row, pending, pending_rows = 1, [], 0
     reported = 0
     try:
-        reader = pacsv.open_csv(stream, read, parse_opts, convert)
-        for batch in reader:
+        opener = partial(pacsv.open_csv, stream, read, parse_opts, convert)
+        for batch in _batches(opener, rejects):
             pending.append(batch)
             pending_rows += batch.num_rows
             if pending_rows < batch_rows:
@@ -133,6 +175,11 @@ def iter_csv(
             chunk.bytes_read = raw.tell()
             yield chunk
     except (pa.ArrowInvalid, OSError, UnicodeDecodeError) as exc:
+        if rejects.undecodable:
+            raise IngestError(
+                f"{path}: a row with the wrong number of fields is not valid UTF-8 text "
+                "(is the file in another encoding?)"
+            ) from exc
         raise IngestError(f"{path}: cannot read as delimited text: {exc}") from exc
     finally:
         stream.close()

@@ -104,7 +104,9 @@ class BatchWriter:
             job.result()  # re-raises a failure of the background flush here
 
     def _flush(self, tables: list[pa.Table]) -> None:
-        table = sort_lines(to_write_schema(pa.concat_tables(tables)), self._encoders)
+        # Cast each part first: a column all null in one batch arrives as plain strings while
+        # another batch has it dictionary-encoded, and concat_tables needs one schema.
+        table = sort_lines(pa.concat_tables([to_write_schema(t) for t in tables]), self._encoders)
         parts = split_by_month(table)
         for month, _ in parts:
             if month not in self._writers:
