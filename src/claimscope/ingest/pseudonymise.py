@@ -1,14 +1,16 @@
 """Patient pseudonymisation: raw patient ids -> 64-bit keyed hashes.
 
-``patient_key`` is the first 8 bytes of HMAC-SHA256(store secret, source + "\\x1f" + raw id),
-read as a big-endian signed 64-bit integer. The source label is part of the message so that
-two sources that happen to number patients alike (1, 2, 3, ...) do not share keys. The raw id
-is hashed and dropped here: it is never written to the store or the quarantine files.
+``patient_key`` is keyed BLAKE2b (RFC 7693 MAC mode; key = the store secret, 8-byte digest)
+of source + "\\x1f" + raw id, read as a big-endian signed 64-bit integer. Keyed BLAKE2b is a
+standard MAC and about three times faster here than HMAC-SHA256, which matters because every
+distinct patient of every ingest is hashed in Python. The source label is part of the message
+so that two sources that happen to number patients alike (1, 2, 3, ...) do not share keys.
+The raw id is hashed and dropped here: it is never written to the store or the quarantine files.
 """
 
 from __future__ import annotations
 
-import hmac
+import hashlib
 
 import numpy as np
 import pyarrow as pa
@@ -21,8 +23,12 @@ SEPARATOR = "\x1f"
 
 def patient_key(secret: bytes, source: str, raw_id: str) -> int:
     """The key of one raw id (reference implementation; the pipeline uses :func:`patient_keys`)."""
-    digest = hmac.digest(secret, f"{source}{SEPARATOR}{raw_id}".encode(), "sha256")
-    return int.from_bytes(digest[:8], "big", signed=True)
+    digest = _mac(secret, f"{source}{SEPARATOR}{raw_id}".encode())
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def _mac(secret: bytes, message: bytes) -> bytes:
+    return hashlib.blake2b(message, key=secret, digest_size=8).digest()
 
 
 class Pseudonymiser:
@@ -63,9 +69,7 @@ class Pseudonymiser:
 
     def _hash(self, ids: list[str]) -> np.ndarray:
         secret, prefix = self._secret, self._prefix
-        digests = b"".join(
-            hmac.digest(secret, prefix + value.encode(), "sha256")[:8] for value in ids
-        )
+        digests = b"".join(_mac(secret, prefix + value.encode()) for value in ids)
         return np.frombuffer(digests, dtype=">i8").astype(np.int64)
 
     def _remember(self, ids: pa.Array, keys: np.ndarray) -> None:
