@@ -70,7 +70,7 @@ function drawRanking(result) {
     `Top codes of ${q.codes}, ${q.from ?? "start"} to ${q.to ?? "end"}, by ${result.measure}`;
   const sources = result.data.sources.map((s) => s.name).join(", ") || "none";
   document.getElementById("caption").textContent =
-    `Total: ${num(result.total, result.measure)} · sources: ${sources} · ` + (result.notes || []).join(" · ");
+    [`Total: ${num(result.total, result.measure)}`, `sources: ${sources}`, ...(result.notes || [])].join(" · ");
   document.getElementById("ranking").hidden = false;
 }
 
@@ -92,7 +92,7 @@ function drawExplore(result) {
     for (const row of breakdown.rows) {
       const tr = table.insertRow();
       if (row.suppressed) tr.className = "suppressed";
-      cell(tr, row.label ? `${row.key} ${row.label}` : row.key);
+      cell(tr, row.label || row.key).title = row.key;
       cell(tr, num(row.value, result.measure), "num");
       cell(tr, row.suppressed ? "suppressed" : pct(row.share), "num");
     }
@@ -118,6 +118,7 @@ async function explore(code) {
   query.delete("limit");
   try {
     drawExplore(await getJson(`/api/explore/${encodeURIComponent(code)}?` + query));
+    history.replaceState(null, "", "#explore=" + encodeURIComponent(code));  // shareable link
     document.getElementById("explore").scrollIntoView({behavior: "smooth"});
   } catch (error) {
     showError(error.message);
@@ -125,4 +126,7 @@ async function explore(code) {
 }
 
 form.addEventListener("submit", rank);
-rank();
+rank().then(() => {
+  const linked = /^#explore=(.+)$/.exec(location.hash);
+  if (linked) explore(decodeURIComponent(linked[1]));
+});
