@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from claimscope.analysis.query import (
     MEASURES,
+    Filters,
     PrivacyPolicy,
     TopQuery,
     build_filters,
@@ -66,6 +67,21 @@ SourceOption = Annotated[list[str] | None, typer.Option(help="Source label(s) in
 StatusOption = Annotated[str, typer.Option(help="Line status: all, paid or denied.")]
 
 
+def filters_from(options: dict[str, Any], *, codes: str) -> Filters:
+    """The shared cohort options of a command (its ``locals()``) as :class:`Filters`."""
+    return build_filters(
+        codes,
+        period_from=options["period_from"],
+        period_to=options["period_to"],
+        specialty=options["specialty"],
+        payer_type=options["payer_type"],
+        state=options["state"],
+        place_of_service=options["pos"],
+        source=options["source"],
+        line_status=options["status"],
+    )
+
+
 def check_format(fmt: str) -> str:
     if fmt not in OUTPUT_FORMATS:
         fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
@@ -93,19 +109,10 @@ def top(
 ) -> None:
     """Rank procedure codes by their share of a code family (e.g. --codes pmr)."""
     check_format(fmt)
+    options = dict(locals())
 
     def action() -> None:
-        filters = build_filters(
-            codes,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
+        filters = filters_from(options, codes=codes)
         query = TopQuery(
             filters=filters,
             measure=measure,
@@ -175,19 +182,10 @@ def trend(
     from claimscope.cli.render_trend import print_trend
 
     check_format(fmt)
+    options = dict(locals())
 
     def action() -> None:
-        filters = build_filters(
-            codes,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
+        filters = filters_from(options, codes=codes)
         query = TrendQuery(
             filters=filters,
             measure=measure,
@@ -223,19 +221,10 @@ def explore(
     from claimscope.cli.render_explore import print_explore
 
     check_format(fmt)
+    options = dict(locals())
 
     def action() -> None:
-        filters = build_filters(
-            code,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
+        filters = filters_from(options, codes=code)
         result = run_explore(
             store_root(store),
             code,
@@ -288,19 +277,10 @@ def compare(
     from claimscope.insight.run import resolve_cohorts, run_compare
 
     check_format(fmt)
+    options = dict(locals())
 
     def action() -> None:
-        filters = build_filters(
-            codes,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
+        filters = filters_from(options, codes=codes)
         base = TopQuery(
             filters=filters,
             measure=measure,
@@ -338,18 +318,10 @@ def attribution(
     from claimscope.analysis.run import run_attribution
     from claimscope.cli.render_compare import print_attribution
 
+    options = dict(locals())
+
     def action() -> None:
-        filters = build_filters(
-            codes,
-            period_from=period_from,
-            period_to=period_to,
-            specialty=specialty,
-            payer_type=payer_type,
-            state=state,
-            place_of_service=pos,
-            source=source,
-            line_status=status,
-        )
+        filters = filters_from(options, codes=codes)
         report = run_attribution(
             store_root(store),
             filters,

@@ -119,9 +119,33 @@ def adjudicate(
     denied |= _kx(rng, params, visits, lines, mods, medicare, allowed, denied)
     mods.put(tele, MOD["95"])
     paid = _paid(rng, params, visits, lines, payer, allowed)
+    _cross_plan(rng, params, mods, v, len(visits), ~is_eval)
     allowed = np.where(denied, 0.0, allowed)
     paid = np.where(denied, 0.0, paid)
     return Adjudicated(pos, mods.slots, charge, allowed, paid, denied)
+
+
+def _cross_plan(
+    rng: np.random.Generator,
+    params: Params,
+    mods: _Mods,
+    v: np.ndarray,
+    n_visits: int,
+    treatment: np.ndarray,
+) -> None:
+    """Bill the treatment lines of some PT/OT visits under the other discipline's plan
+    (GP<->GO, CQ<->CO); evaluations stay with their own discipline.
+
+    Drawn last, so the other draws of a batch, and with them the calibrated code mix, are
+    unchanged; only the modifiers of the chosen visits differ.
+    """
+    rate = float(params.calendar.get("cross_plan_rate", 0.0))
+    crossed = (rng.random(n_visits) < rate)[v] & treatment
+    slots = mods.slots
+    for a, b in (("GP", "GO"), ("CQ", "CO")):
+        first, second = slots == MOD[a], slots == MOD[b]
+        slots[crossed[:, None] & first] = MOD[b]
+        slots[crossed[:, None] & second] = MOD[a]
 
 
 def _ncci(
