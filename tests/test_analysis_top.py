@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from claimscope.analysis.query import QueryError, TopQuery, build_filters
+from claimscope.analysis.query import PrivacyPolicy, QueryError, TopQuery, build_filters
 from claimscope.analysis.run import run_top
 from tests.canonical import line, lines_for, write_store
 
@@ -116,3 +116,38 @@ def test_bad_periods_are_clear_errors(store: Path) -> None:
         top(store, "pmr", period_from="2023-09", period_to="2023-01")
     with pytest.raises(QueryError, match="not a year"):
         top(store, "pmr", period_from="Jan 2023")
+
+
+def test_replacements_supersede_and_voids_cancel_the_original_claim(tmp_path: Path) -> None:
+    originals = lines_for("97110", 20, units=2, batch_id="20230101T000000Z-aaaaaa")
+    # Patients 1-5: the claim is replaced (units corrected to 1, 97140 instead of 97110)
+    replaced = [
+        line(
+            "97140",
+            patient=p,
+            claim_id=f"c{p}-2023-01",
+            claim_frequency="7",
+            batch_id="20230201T000000Z-bbbbbb",
+        )
+        for p in range(1, 6)
+    ]
+    # Patients 6-8: the claim is voided later
+    voided = [
+        line(
+            "97110",
+            units=2,
+            patient=p,
+            claim_id=f"c{p}-2023-01",
+            claim_frequency="8",
+            batch_id="20230301T000000Z-cccccc",
+        )
+        for p in range(6, 9)
+    ]
+    store = write_store(tmp_path, originals + replaced + voided)
+    query = TopQuery(
+        build_filters("pmr"), privacy=PrivacyPolicy(min_cell_size=1, allow_small_cells=True)
+    )
+    result = run_top(store, query).to_dict()
+    values = {r["code"]: r["value"] for r in result["rows"]}
+    # 20 originals: 5 replaced (now 97140, 1 unit each), 3 voided, 12 untouched (2 units).
+    assert values == {"97110": 24, "97140": 5}

@@ -10,12 +10,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import ibis.expr.types as ir
+
 from claimscope.analysis.attribution_report import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
 from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
+from claimscope.analysis.versions import effective_lines
 from claimscope.store.connection import Connection
 
 
@@ -29,6 +32,15 @@ def open_store(store_root: Path, engine: str = "duckdb") -> Iterator[Connection]
         connection.close()
 
 
+def store_lines(connection: Connection, filters: Filters) -> ir.Table:
+    """The store's lines an analysis of ``filters`` reads: pruned to its sources and months,
+    with superseded and voided claim versions removed."""
+    lines = connection.lines(
+        sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
+    )
+    return effective_lines(lines)
+
+
 def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> TopResult:
     """Rank code shares over the store for ``query`` (``claimscope top``).
 
@@ -36,9 +48,7 @@ def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> Top
     """
     filters = query.filters
     with open_store(store_root, engine) as connection:
-        lines = connection.lines(
-            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
-        )
+        lines = store_lines(connection, filters)
         return rank_code_shares(lines, query)
 
 
@@ -46,9 +56,7 @@ def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") ->
     """Shares of the leading codes per period over the store (``claimscope trend``)."""
     filters = query.filters
     with open_store(store_root, engine) as connection:
-        lines = connection.lines(
-            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
-        )
+        lines = store_lines(connection, filters)
         return code_share_trend(lines, query)
 
 
@@ -63,9 +71,7 @@ def run_explore(
 ) -> DrilldownResult:
     """Breakdowns of one code over the store (``claimscope explore``)."""
     with open_store(store_root, engine) as connection:
-        lines = connection.lines(
-            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
-        )
+        lines = store_lines(connection, filters)
         return explore_code(lines, code, filters, measure=measure, privacy=privacy)
 
 
@@ -78,7 +84,5 @@ def run_attribution(
 ) -> AttributionReport:
     """How lines were attributed to disciplines, and where the rules disagree."""
     with open_store(store_root, engine) as connection:
-        lines = connection.lines(
-            sources=filters.sources, month_from=filters.month_from, month_to=filters.month_to
-        )
+        lines = store_lines(connection, filters)
         return attribution_report(lines, filters, privacy=privacy)

@@ -8,6 +8,7 @@ from claimscope.analysis.cohorts import Cohort, cohort_files, load_cohorts, reso
 from claimscope.analysis.compare import CompareResult, lines_scope
 from claimscope.analysis.query import TopQuery
 from claimscope.analysis.run import open_store
+from claimscope.analysis.versions import effective_lines
 from claimscope.insight.sentences import explain_comparison
 
 
@@ -29,5 +30,5 @@ def run_compare(
 ) -> CompareResult:
     """Rank the code set for every cohort, compare the lists and describe them in sentences."""
     with open_store(store_root, engine) as connection:
-        lines = connection.lines(**lines_scope(cohorts, base))
+        lines = effective_lines(connection.lines(**lines_scope(cohorts, base)))
         return explain_comparison(lines, cohorts, base, ci=ci, seed=seed, replicates=replicates)

@@ -34,7 +34,8 @@ _ENCODE_THREADS: Final = 2
 # Min/max statistics only where queries filter (row-group pruning); computing them for ids
 # and amounts would cost write time and help no query.
 STATISTICS_COLUMNS: Final = (
-    "source", "record_kind", "claim_type", "service_from", "service_to", "service_month",
+    "source", "record_kind", "claim_type", "claim_frequency", "service_from", "service_to",
+    "service_month",
     "period_end_month", "rendering_npi", "specialty", "payer_type", "state", "place_of_service",
     "setting", "hcpcs_code", "modifier_1", "line_status", "batch_id",
 )  # fmt: skip
