@@ -10,7 +10,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from claimscope.synth import generator, write_synthetic
+from claimscope.synth import generator, write_synthetic, writer
 
 
 def digest(files: tuple[Path, ...]) -> list[str]:
@@ -21,6 +21,7 @@ def digest(files: tuple[Path, ...]) -> list[str]:
 def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     """Parts of 20,000 lines so that several files are written quickly."""
     monkeypatch.setattr(generator, "BATCH_LINES", 20_000)
+    monkeypatch.setattr(writer, "PART_LINES", 20_000)
 
 
 @pytest.mark.usefixtures("small_parts")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
@@ -17,6 +18,7 @@ from claimscope.synth.generator import DEFAULT_END, DEFAULT_START, generate_clai
 from claimscope.synth.params import load
 
 FORMATS = ("parquet", "csv")
+PART_LINES = 2_000_000
 PART_NAME = re.compile(r"^part-\d{5}\.(parquet|csv)$")
 
 
@@ -62,23 +64,19 @@ def write_synthetic(
     out = Path(out)
     _prepare(out)
     started = time.perf_counter()
-    files: list[Path] = []
+    parts = _Parts(out, fmt)
     written = claims = patients = 0
     npis: set[str] = set()
-    for i, table in enumerate(generate_claims(lines, seed, start=start, end=end)):
-        path = out / f"part-{i:05d}.{fmt}"
-        if fmt == "parquet":
-            pq.write_table(table, path, compression="zstd", row_group_size=250_000)
-        else:
-            pacsv.write_csv(table, path)
-        files.append(path)
+    for table in generate_claims(lines, seed, start=start, end=end):
+        parts.write(table)
         written += table.num_rows
-        # Claim and patient ids carry the part number, so per-part counts add up.
+        # Claim and patient ids carry the batch number, so per-batch counts add up.
         claims += pc.count_distinct(table["claim_id"]).as_py()
         patients += pc.count_distinct(table["patient_id"]).as_py()
         npis.update(pc.unique(table["rendering_npi"]).to_pylist())
         if progress is not None:
             progress(written)
+    files = parts.close()
     return SynthReport(
         out=out,
         fmt=fmt,
@@ -90,6 +88,43 @@ def write_synthetic(
         files=tuple(files),
         seconds=time.perf_counter() - started,
     )
+
+
+class _Parts:
+    """Part files of up to :data:`PART_LINES` lines, each filled from several batches.
+
+    Few large parts matter downstream: each input file becomes one ingest batch, and one
+    Parquet file per month folder per batch.
+    """
+
+    def __init__(self, out: Path, fmt: str) -> None:
+        self.out, self.fmt = out, fmt
+        self.files: list[Path] = []
+        self._writer: pq.ParquetWriter | pacsv.CSVWriter | None = None
+        self._lines = 0
+
+    def write(self, table: pa.Table) -> None:
+        if self._writer is None or self._lines >= PART_LINES:
+            self._open(table.schema)
+        assert self._writer is not None
+        self._writer.write_table(table)
+        self._lines += table.num_rows
+
+    def _open(self, schema: pa.Schema) -> None:
+        self.close()
+        path = self.out / f"part-{len(self.files):05d}.{self.fmt}"
+        if self.fmt == "parquet":
+            self._writer = pq.ParquetWriter(path, schema, compression="zstd")
+        else:
+            self._writer = pacsv.CSVWriter(path, schema)
+        self.files.append(path)
+        self._lines = 0
+
+    def close(self) -> list[Path]:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        return self.files
 
 
 def _prepare(out: Path) -> None:
