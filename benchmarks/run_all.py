@@ -11,7 +11,13 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).parent
-SCRIPTS = ("bench_synth.py", "bench_ingest.py", "bench_x12.py", "bench_top.py")
+SCRIPTS = (
+    "bench_synth.py",
+    "bench_ingest.py",
+    "bench_x12.py",
+    "bench_top.py",
+    "bench_compare.py",
+)
 
 
 def main() -> int:
