@@ -90,6 +90,7 @@ class TrendResult:
     coverage: Coverage
     suppression: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    sentences: list[str] = field(default_factory=list)  # filled by claimscope.insight
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -101,6 +102,7 @@ class TrendResult:
             "data": self.coverage.to_dict(),
             "suppression": self.suppression,
             "notes": self.notes,
+            "sentences": self.sentences,
         }
 
 

@@ -16,10 +16,10 @@ from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
-from claimscope.analysis.run import run_attribution, run_explore, run_top, run_trend
+from claimscope.analysis.run import run_attribution, run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
 from claimscope.ingest.base import IngestError
-from claimscope.insight.run import resolve_cohorts, run_compare
+from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
 from claimscope.web import STATIC_DIR
@@ -111,7 +111,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return run_trend(root, query, engine=engine).to_dict()
+        return explain_trend(root, query, engine=engine).to_dict()
 
     @app.get("/api/explore/{code}")
     def explore(

@@ -177,9 +177,9 @@ def trend(
     engine: EngineOption = "duckdb",
 ) -> None:
     """How the leading codes' shares change by month, quarter or year."""
-    from claimscope.analysis.run import run_trend
     from claimscope.analysis.trend import TrendQuery
     from claimscope.cli.render_trend import print_trend
+    from claimscope.insight.run import explain_trend
 
     check_format(fmt)
     options = dict(locals())
@@ -193,7 +193,7 @@ def trend(
             codes_limit=limit,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
         )
-        print_trend(console, run_trend(store_root(store), query, engine=engine), fmt)
+        print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
 
     run_safely(action)
 

@@ -97,5 +97,8 @@ def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
         console.out(trend_csv(result), end="", highlight=False)
     elif fmt == "markdown":
         console.out(trend_markdown(result), highlight=False)
+        console.out("\n".join(["", *(f"- {s}" for s in result.sentences)]), highlight=False)
     else:
         console.print(trend_table(result))
+        for sentence in result.sentences:
+            console.print(f"• {sentence}", highlight=False)

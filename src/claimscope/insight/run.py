@@ -7,9 +7,11 @@ from pathlib import Path
 from claimscope.analysis.cohorts import Cohort, cohort_files, load_cohorts, resolve_cohort
 from claimscope.analysis.compare import CompareResult, lines_scope
 from claimscope.analysis.query import TopQuery
-from claimscope.analysis.run import open_store
+from claimscope.analysis.run import open_store, run_trend
+from claimscope.analysis.trend import TrendQuery, TrendResult
 from claimscope.analysis.versions import effective_lines
 from claimscope.insight.sentences import explain_comparison
+from claimscope.insight.trend_sentences import trend_sentences
 
 
 def resolve_cohorts(texts: list[str], store_root: Path, project_dir: Path) -> list[Cohort]:
@@ -32,3 +34,10 @@ def run_compare(
     with open_store(store_root, engine) as connection:
         lines = effective_lines(connection.lines(**lines_scope(cohorts, base)))
         return explain_comparison(lines, cohorts, base, ci=ci, seed=seed, replicates=replicates)
+
+
+def explain_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") -> TrendResult:
+    """The trend of the leading codes' shares, with sentences on how they moved."""
+    result = run_trend(store_root, query, engine=engine)
+    result.sentences = trend_sentences(result)
+    return result

@@ -79,17 +79,17 @@ def _codes_to_describe(rankings: Sequence[CohortRanking], depth: int) -> list[st
 def _rank_sentence(code: str, rankings: Sequence[CohortRanking]) -> str:
     """``<code> ranks first in all three lists`` or ranks grouped by cohort."""
     rows = {r.cohort.label: r.row(code) for r in rankings}
-    subject = _code_phrase(code, _name(code, rankings))
+    subject = code_phrase(code, _name(code, rankings))
     ranked = {label: row.rank for label, row in rows.items() if row is not None and row.rank}
     if len(set(ranked.values())) == 1 and len(ranked) == len(rankings):
         rank = next(iter(ranked.values()))
-        return f"{_capital(subject)} ranks {ordinal(rank)} in {_all(len(rankings))}."
+        return f"{capitalise(subject)} ranks {ordinal(rank)} in {_all(len(rankings))}."
     groups: dict[int, list[str]] = {}
     for label, rank in ranked.items():
         groups.setdefault(rank, []).append(label)
     parts = [f"{ordinal(rank)} for {join(labels)}" for rank, labels in sorted(groups.items())]
     missing = [label for label, row in rows.items() if row is None]
-    text = f"{_capital(subject)} ranks {join(parts, serial=True)}"
+    text = f"{capitalise(subject)} ranks {join(parts, serial=True)}"
     if missing:
         text += f"; it is not ranked for {join(missing)}"
     return text + "."
@@ -110,7 +110,7 @@ def _share_sentences(result: CompareResult, depth: int) -> list[str]:
             where = f"in the {ranking.cohort.label} list"
             parts.append(f"{figure} of {unit} {where}" if not parts else f"{figure} {where}")
         if parts:
-            subject = _capital(_code_phrase(code, _name(code, result.cohorts)))
+            subject = capitalise(code_phrase(code, _name(code, result.cohorts)))
             out.append(f"{subject} accounts for {join(parts)}.")
     return out
 
@@ -214,7 +214,7 @@ def _name(code: str, rankings: Sequence[CohortRanking]) -> str | None:
     return next((row.name for row in rows if row is not None and row.name), None)
 
 
-def _code_phrase(code: str, name: str | None) -> str:
+def code_phrase(code: str, name: str | None) -> str:
     """``manual therapy (97140)``: the name up to its first comma or parenthesis."""
     if not name:
         return code
@@ -223,7 +223,7 @@ def _code_phrase(code: str, name: str | None) -> str:
     return f"{lowered} ({code})"
 
 
-def _capital(text: str) -> str:
+def capitalise(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
