@@ -73,3 +73,19 @@ def test_markdown_and_csv_outputs(puf_store: Path) -> None:
     assert code == 0 and out.startswith("| rank | code | name |")
     code, out = run("top", "--store", str(puf_store), "--format", "csv", "--limit", "3")
     assert code == 0 and out.splitlines()[0] == "rank,code,name,value,share,suppressed"
+
+
+def test_ingest_reports_why_rows_were_quarantined(tmp_path: Path, shared_data: Path) -> None:
+    seed = shared_data / "tuva" / "medical_claim_seed.csv"
+    code, out = run("ingest", str(seed), "--store", str(tmp_path), "--format", "json")
+    assert code == 0, out
+    (file_report,) = json.loads(out)["files"]
+    assert (file_report["read"], file_report["loaded"], file_report["quarantined"]) == (
+        2075,
+        1813,
+        262,
+    )
+    assert file_report["quarantine_reasons"] == [
+        {"field": "hcpcs_code", "reason": "no HCPCS code", "rows": 149},
+        {"field": "service_unit_quantity", "reason": "missing units", "rows": 113},
+    ]

@@ -111,8 +111,14 @@ def ingest(
     console.print(_ingest_table(report))
     console.print(
         f"read {report.read:,} = loaded {report.loaded:,} + quarantined {report.quarantined:,}"
-        f"  ·  quarantine: {report.quarantine_path}"
     )
+    for f in report.files:
+        if f.quarantine_reasons:
+            reasons = "; ".join(
+                f"{fld}: {why} ({n:,})" for (fld, why), n in f.quarantine_reasons.items()
+            )
+            console.print(f"  {f.path.name}: {reasons}", highlight=False)
+            console.print(f"  rows and values: {f.quarantine_file}", highlight=False)
 
 
 def _ingest_table(report: object) -> Table:

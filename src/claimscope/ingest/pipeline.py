@@ -210,6 +210,7 @@ def _ingest_file(
     report.warnings = warnings.messages()
     report.batch_id = batch_id
     report.quarantine_file = quarantine_file
+    report.quarantine_reasons = dict(quarantine.reasons.most_common())
     report.months = sorted(writer.months)
     ledger.append(
         LedgerEntry(

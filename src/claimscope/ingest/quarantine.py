@@ -9,6 +9,7 @@ written anywhere.
 from __future__ import annotations
 
 import os
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class QuarantineWriter:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.rows = 0
+        # (field, reason) -> rows, so the report can say why rows were not loaded.
+        self.reasons: Counter[tuple[str, str]] = Counter()
         self._writer: pacsv.CSVWriter | None = None
 
     def write_table(self, table: pa.Table) -> None:
@@ -38,6 +41,9 @@ class QuarantineWriter:
             self._writer = pacsv.CSVWriter(str(self.path), QUARANTINE_SCHEMA)
         self._writer.write_table(table.cast(QUARANTINE_SCHEMA))
         self.rows += table.num_rows
+        tally = table.group_by(["field", "reason"]).aggregate([("row", "count")])
+        for row in tally.to_pylist():
+            self.reasons[(row["field"], row["reason"])] += row["row_count"]
 
     def write_records(self, records: Sequence[QuarantineRecord]) -> None:
         """Append rows a reader rejected itself (patient-id values redacted)."""

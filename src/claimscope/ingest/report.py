@@ -81,6 +81,7 @@ class FileReport:
     batch_id: str | None = None
     quarantine_file: Path | None = None
     months: list[str] = field(default_factory=list)
+    quarantine_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +96,10 @@ class FileReport:
             "batch_id": self.batch_id,
             "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
             "months": list(self.months),
+            "quarantine_reasons": [
+                {"field": f, "reason": r, "rows": n}
+                for (f, r), n in self.quarantine_reasons.items()
+            ],
         }
 
 
