@@ -16,7 +16,6 @@ import ibis.expr.types as ir
 from claimscope.analysis.coverage import describe_coverage
 from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import (
-    MEASURE_DEFS,
     MeasurePlan,
     cell_counts,
     measure_value,
@@ -259,6 +258,3 @@ def _rows(
         key=lambda row: row.key,
     )
     return shown + hidden
-
-
-MEASURES_FOR_EXPLORE: Final = tuple(m for m, d in MEASURE_DEFS.items() if d.additive)

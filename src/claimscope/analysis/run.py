@@ -44,7 +44,7 @@ def store_lines(connection: Connection, filters: Filters) -> ir.Table:
 def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> TopResult:
     """Rank code shares over the store for ``query`` (``claimscope top``).
 
-    >>> # run_top(Path("claimscope-store"), TopQuery(build_filters("pmr")))
+    Example: ``run_top(Path("claimscope-store"), TopQuery(build_filters("pmr"))).to_dict()``.
     """
     filters = query.filters
     with open_store(store_root, engine) as connection:
