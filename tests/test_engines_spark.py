@@ -58,3 +58,31 @@ def test_trend_and_explore_are_identical_on_both_engines(
     duck, spark = (explore_code(c.lines(), "97530", filters).to_dict() for c in engines)
     assert spark == duck
     assert duck["total"] == 25
+
+
+def test_claim_versions_resolve_alike_on_both_engines(tmp_path: Path) -> None:
+    from claimscope.analysis.versions import effective_lines
+    from tests.canonical import line
+
+    records = [
+        line("97110", units=2, patient=1, claim_id="A", claim_frequency="1", batch_id="b1"),
+        line("97110", units=3, patient=1, claim_id="A", claim_frequency="7", batch_id="b2"),
+        line("97112", patient=2, claim_id="B", claim_frequency="1", batch_id="b1"),
+        line("97112", patient=2, claim_id="B", claim_frequency="8", batch_id="b2"),
+        line("97530", units=4, patient=3, claim_id="C", batch_id="b1"),
+    ]
+    store = write_store(tmp_path, records)
+    results = []
+    for engine in ("duckdb", "pyspark"):
+        connection = Connection(store, engine)
+        kept = effective_lines(connection.lines()).select("claim_id", "units").to_pyarrow()
+        results.append(sorted(kept.to_pylist(), key=lambda r: r["claim_id"]))
+        connection.close()
+    assert (
+        results[0]
+        == results[1]
+        == [
+            {"claim_id": "A", "units": 3.0},
+            {"claim_id": "C", "units": 4.0},
+        ]
+    )
