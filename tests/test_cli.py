@@ -89,3 +89,13 @@ def test_ingest_reports_why_rows_were_quarantined(tmp_path: Path, shared_data: P
         {"field": "hcpcs_code", "reason": "no HCPCS code", "rows": 149},
         {"field": "service_unit_quantity", "reason": "missing units", "rows": 113},
     ]
+
+
+def test_a_damaged_store_file_is_one_message_naming_it(tmp_path: Path) -> None:
+    folder = tmp_path / "lines" / "x" / "2023-01"
+    folder.mkdir(parents=True)
+    (folder / "part-b-0.parquet").write_text("not parquet")
+    code, out = run("top", "--store", str(tmp_path))
+    assert code == 1
+    assert "internal error" in out and "part-b-0.parquet" in out and "--debug" in out
+    assert "Traceback" not in out

@@ -89,6 +89,17 @@ def run_safely(action: Callable[[], T]) -> T:
         message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
         err_console.print(f"[bold red]error:[/] {message}", highlight=False)
         raise typer.Exit(2) from None
+    except Exception as exc:
+        # Not the user's doing (a damaged file in the store, an engine failure): still one
+        # line, with the way to see more.
+        if State.debug:
+            raise
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
+            "(run `claimscope --debug ...` for the traceback)",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
 
 
 def fail(message: str) -> Any:
