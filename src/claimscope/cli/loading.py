@@ -204,3 +204,24 @@ def _write_exchange_format(out: Path, lines: int, seed: int, fmt: str) -> None:
         f"wrote {summary.lines:,} lines on {summary.claims:,} claims ({summary.bytes:,} bytes) "
         f"to {summary.path}. The data is synthetic."
     )
+
+
+@app.command()
+def compact(
+    source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="Report as table or json.")] = "table",
+    store: StoreOption = None,
+) -> None:
+    """Rewrite each month folder holding several files as one sorted file (faster queries)."""
+    from claimscope.store.compact import compact_store
+    from claimscope.store.layout import Store
+
+    report = run_safely(lambda: compact_store(Store.open(store_root(store), create=False),
+                                              source=source))  # fmt: skip
+    if fmt == "json":
+        console.out(to_json(report.to_dict()), highlight=False)
+    else:
+        console.print(
+            f"compacted {report.folders:,} month folders: {report.files_before:,} files -> "
+            f"{report.files_after:,} ({report.rows:,} rows)"
+        )

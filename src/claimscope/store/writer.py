@@ -242,13 +242,20 @@ def open_parquet(path: Path) -> pq.ParquetWriter:
 
 
 def remove_batch(store: Store, source: str, batch_id: str) -> list[Path]:
-    """Delete one batch's line files (and its quarantine file); returns what was removed."""
+    """Delete one batch's line files (and its quarantine file); returns what was removed.
+
+    Rows of the batch inside compacted files (see :mod:`claimscope.store.compact`) are
+    removed by rewriting those files without them (returned too).
+    """
+    from claimscope.store.compact import drop_batch_rows  # compact builds on this module
+
     removed = store.batch_files(source, batch_id)
     for path in removed:
         path.unlink()
-        parent = path.parent
-        if not any(parent.iterdir()):
-            parent.rmdir()
+    removed += drop_batch_rows(store, source, batch_id)
+    for folder in {path.parent for path in removed}:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
     quarantine = store.quarantine_file(batch_id)
     if quarantine.exists():
         quarantine.unlink()
