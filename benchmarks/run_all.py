@@ -17,6 +17,7 @@ SCRIPTS = (
     "bench_x12.py",
     "bench_top.py",
     "bench_compare.py",
+    "bench_compact.py",
 )
 
 
