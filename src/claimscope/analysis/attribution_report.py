@@ -27,7 +27,7 @@ from claimscope.analysis.attribution import (
 )
 from claimscope.analysis.coverage import describe_coverage
 from claimscope.analysis.filters import apply_filters
-from claimscope.analysis.measures import cell_counts
+from claimscope.analysis.measures import cell_count, cell_counts
 from claimscope.analysis.query import Filters, PrivacyPolicy
 from claimscope.analysis.result import Coverage
 from claimscope.analysis.suppression import COUNT_CELLS, is_small, suppress_cells, suppression_block
@@ -191,9 +191,11 @@ def _grouped(t: ir.Table, keys: list[str]) -> list[dict[str, Any]]:
 
 
 def _count(row: dict[str, Any], key: str) -> Count:
-    cells = (row["cell_patients"] or 0) + (row["cell_aggregate_services"] or 0)
     return Count(
-        str(row.get(key, key)), float(row["lines"] or 0), float(row["services"] or 0), float(cells)
+        str(row.get(key, key)),
+        float(row["lines"] or 0),
+        float(row["services"] or 0),
+        cell_count(row),
     )
 
 

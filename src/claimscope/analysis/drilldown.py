@@ -17,6 +17,7 @@ from claimscope.analysis.coverage import describe_coverage
 from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import (
     MeasurePlan,
+    cell_count,
     cell_counts,
     measure_value,
     plan_measure,
@@ -169,7 +170,7 @@ def explore_code(
         raise QueryError("breakdowns need an additive measure (services, lines, allowed, paid)")
     totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
     record = totals.to_pyarrow().to_pylist()[0]
-    total, total_cells = float(record["value"] or 0), _cells(record)
+    total, total_cells = float(record["value"] or 0), cell_count(record)
     if _total_hidden(total, total_cells, privacy, measure):
         base.notes.append(
             "all figures suppressed: the code's total is below the cell-size threshold"
@@ -190,10 +191,6 @@ def _total_hidden(total: float, total_cells: float, privacy: PrivacyPolicy, meas
     return table.total_suppressed
 
 
-def _cells(record: dict[str, Any]) -> float:
-    return float((record["cell_patients"] or 0) + (record["cell_aggregate_services"] or 0))
-
-
 def _breakdown(
     filtered: ir.Table,
     plan: MeasurePlan,
@@ -212,7 +209,7 @@ def _breakdown(
     records = sorted(grouped.to_pyarrow().to_pylist(), key=lambda r: (-(r["value"] or 0), r["key"]))
     table = suppress_cells(
         [float(r["value"] or 0) for r in records],
-        [_cells(r) for r in records],
+        [cell_count(r) for r in records],
         total,
         total_cells,
         privacy,

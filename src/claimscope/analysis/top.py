@@ -11,6 +11,7 @@ from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import (
     MEASURE_DEFS,
     MeasurePlan,
+    cell_count,
     cell_counts,
     measure_value,
     plan_measure,
@@ -80,8 +81,7 @@ def _totals(
     totals = filtered.aggregate(**aggregates).to_pyarrow().to_pylist()[0]
     if "value" in totals:
         value = float(totals["value"] or 0)
-    cells = (totals["cell_patients"] or 0) + (totals["cell_aggregate_services"] or 0)
-    return value, float(cells)
+    return value, cell_count(totals)
 
 
 def _ranked_rows(per_code: list[dict[str, Any]], total: float) -> list[CodeRow]:
@@ -101,9 +101,7 @@ def _ranked_rows(per_code: list[dict[str, Any]], total: float) -> list[CodeRow]:
                 value=value,
                 share=value / total if total else None,
                 rank=rank,
-                cell_count=float(
-                    (record["cell_patients"] or 0) + (record["cell_aggregate_services"] or 0)
-                ),
+                cell_count=cell_count(record),
             )
         )
     return rows
