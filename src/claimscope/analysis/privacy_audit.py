@@ -47,6 +47,8 @@ class GridState:
     rivals: dict[Cell, list[Cell]] = field(default_factory=dict)
     # Margins another output publishes (a trend's code totals are ``top``'s values): never hidden.
     fixed: set[Line] = field(default_factory=set)
+    # Rows left out of the output whole (their published total could not be protected).
+    withheld: set[int] = field(default_factory=set)
 
     def cells(self, line: Line) -> list[Cell]:
         """The cells of a row or column."""
@@ -111,6 +113,8 @@ def _system(grid: GridState) -> _System:
 
 
 def _cell_box(grid: GridState, cell: Cell) -> tuple[float, float]:
+    if cell[0] in grid.withheld:
+        return 0.0, np.inf  # not in the output: nothing is known of the cell itself
     value = float(grid.values[cell])
     count = grid.kind.count
     if grid.status[cell] == "primary":

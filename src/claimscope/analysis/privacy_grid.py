@@ -66,6 +66,7 @@ class SuppressedGrid:
     totals: list[float | None]
     row_totals: list[float | None] | None
     summary: dict[str, Any] = field(default_factory=dict)
+    withheld_rows: list[int] = field(default_factory=list)
 
 
 def suppress_grid(
@@ -144,8 +145,9 @@ def _prepare(
     for line, total in margins.items():
         if (total or counts[line]) and is_small(total, counts[line], grid.threshold, kind):
             grid.hidden_margins[line] = "primary"
-            for cell in grid.cells(line):  # a small line's cells are small too
-                grid.status[cell] = "primary"
+            for cell in grid.cells(line):  # a small line's cells are small too,
+                if not grid.empty(cell):  # but a true zero reveals no one
+                    grid.status[cell] = "primary"
     return grid
 
 
@@ -203,8 +205,8 @@ def _complement(grid: GridState, line: Line) -> None:
 
 
 def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
-    """Hide one more figure: a cell of an exposed line, else of a line crossing it, else a
-    margin that no other output publishes."""
+    """Hide one more figure: a cell of an exposed line, else of a line crossing it, else
+    withhold a row whose published total pins it, else a margin no other output publishes."""
     for line in exposed:
         if line in grid.margins and line not in grid.hidden_margins and _has_shown(grid, line):
             _complement(grid, line)
@@ -214,10 +216,41 @@ def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
             if crossing not in grid.hidden_margins and _has_shown(grid, crossing):
                 _complement(grid, crossing)
                 return True
+    if _withhold_row(grid, exposed):
+        return True
     for line in [*exposed, *grid.lines()]:  # last resort: hide a margin still shown
         if line in grid.margins and line not in grid.hidden_margins and line not in grid.fixed:
             grid.hidden_margins[line] = "complementary"
             return True
+    return False
+
+
+def _withhold_row(grid: GridState, exposed: tuple[Line, ...]) -> bool:
+    """Leave a row with a published total out of the output whole.
+
+    A published total of 12 made of one cell of 11 and one of 1 pins the 1 however the two
+    are hidden. Left out, with the totals of the columns it has data in hidden too, the row
+    tells nothing beyond what the other output already published.
+    """
+    candidates = [
+        i
+        for axis, i in exposed
+        if axis == "row" and ("row", i) in grid.fixed and i not in grid.withheld
+        and any(not grid.empty(c) for c in grid.cells(("row", i)))
+    ]  # fmt: skip
+    # A row holding a small cell first: withholding an empty or safe row protects nothing.
+    candidates.sort(key=lambda i: not any(
+        grid.status[c] == "primary" for c in grid.cells(("row", i))
+    ))  # fmt: skip
+    for i in candidates[:1]:
+        grid.withheld.add(i)
+        for cell in grid.cells(("row", i)):
+            if grid.status[cell] == "shown" and not grid.empty(cell):
+                grid.status[cell] = "complementary"
+            column: Line = ("col", cell[1])
+            if not grid.empty(cell) and column not in grid.hidden_margins:
+                grid.hidden_margins[column] = "complementary"
+        return True
     return False
 
 
@@ -258,6 +291,8 @@ def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> Suppresse
         method=METHOD_GRID,
         total_suppressed=bool(grid.hidden_margins),
     )
+    if grid.withheld:
+        summary["withheld_rows"] = len(grid.withheld)
     return SuppressedGrid(
         values=values,
         suppressed=[[not s for s in row] for row in shown],
@@ -265,4 +300,5 @@ def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> Suppresse
         totals=[margin(("col", j)) for j in range(cols)],
         row_totals=[margin(("row", i)) for i in range(rows)] if has_rows else None,
         summary=summary,
+        withheld_rows=sorted(grid.withheld),
     )

@@ -17,7 +17,13 @@ import numpy as np
 
 from claimscope.analysis.coverage import describe_coverage
 from claimscope.analysis.filters import apply_filters
-from claimscope.analysis.measures import MeasurePlan, cell_counts, measure_value, plan_measure
+from claimscope.analysis.measures import (
+    MeasurePlan,
+    cell_count,
+    cell_counts,
+    measure_value,
+    plan_measure,
+)
 from claimscope.analysis.privacy_grid import suppress_grid
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
@@ -152,7 +158,7 @@ def _cells(t: ir.Table, plan: MeasurePlan) -> list[dict[str, Any]]:
 def _period_cells(t: ir.Table) -> dict[date, float]:
     """Suppression counts per period: distinct patients in it (plus aggregate services)."""
     rows = t.group_by("period").aggregate(**cell_counts(t)).to_pyarrow().to_pylist()
-    return {r["period"]: _cell(r) for r in rows}
+    return {r["period"]: cell_count(r) for r in rows}
 
 
 def _code_cells(t: ir.Table) -> dict[str, float]:
@@ -162,11 +168,7 @@ def _code_cells(t: ir.Table) -> dict[str, float]:
     those totals as known row margins: otherwise a hidden month would be total minus the rest.
     """
     rows = t.group_by("hcpcs_code").aggregate(**cell_counts(t)).to_pyarrow().to_pylist()
-    return {r["hcpcs_code"]: _cell(r) for r in rows}
-
-
-def _cell(record: dict[str, Any]) -> float:
-    return float((record["cell_patients"] or 0) + (record["cell_aggregate_services"] or 0))
+    return {r["hcpcs_code"]: cell_count(r) for r in rows}
 
 
 def _leading_codes(cells: list[dict[str, Any]], limit: int) -> list[str]:
@@ -198,7 +200,7 @@ def _build(
         j = column[record["period"]]
         values[i, j] += record["value"] or 0
         # The "other" row's people may overlap across codes; its count is at least the largest.
-        counts[i, j] = max(counts[i, j], _cell(record)) if i == other else _cell(record)
+        counts[i, j] = max(counts[i, j], cell_count(record)) if i == other else cell_count(record)
     totals = values.sum(axis=0)
     total_counts = np.array([period_cells[p] for p in periods])
     kind = kind_for_measure(query.measure)
@@ -227,8 +229,18 @@ def _build(
             query.grain,
         )
         for i, code in enumerate([*leaders, OTHER])
+        if i not in grid.withheld_rows
     ]
-    series[-1].name = "All other codes in the set"
+    for item in series:
+        if item.code == OTHER:
+            item.name = "All other codes in the set"
+    notes = []
+    if grid.withheld_rows:
+        # A row whose published window total could not be protected is left out whole.
+        notes.append(
+            f"{len(grid.withheld_rows)} series left out: with the code totals top publishes "
+            "they would reveal a small count"
+        )
     return TrendResult(
         query=query.describe(),
         measure=query.measure,
@@ -237,6 +249,7 @@ def _build(
         series=series,
         coverage=coverage,
         suppression=grid.summary,
+        notes=notes,
     )
 
 
