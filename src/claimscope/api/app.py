@@ -6,7 +6,6 @@ the analysis layer, so no route can return what the CLI would not.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +21,7 @@ from claimscope.ingest.base import IngestError
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
+from claimscope.store.layout import default_store_root
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
@@ -63,7 +63,7 @@ PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
 
 def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
-    root = store_root or Path(os.environ.get("CLAIMSCOPE_STORE") or "./claimscope-store")
+    root = store_root or default_store_root()
     app = FastAPI(title="claimscope", version=__version__)
 
     @app.exception_handler(QueryError)

@@ -5,7 +5,6 @@ Users see a one-line error and exit status 2, never a traceback, unless they pas
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,7 +15,12 @@ from rich.console import Console
 
 from claimscope.analysis.query import QueryError
 from claimscope.ingest.base import IngestError
-from claimscope.store.layout import StoreError
+from claimscope.store.layout import (
+    DEFAULT_STORE_DIR,
+    STORE_ENV,
+    StoreError,
+    default_store_root,
+)
 from claimscope.store.ledger import LedgerError
 from claimscope.store.secret import SecretError
 
@@ -30,7 +34,6 @@ app = typer.Typer(
 console = Console()
 err_console = Console(stderr=True)
 
-DEFAULT_STORE = "./claimscope-store"
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
     StoreError,
@@ -60,7 +63,7 @@ StoreOption = Annotated[
     Path | None,
     typer.Option(
         "--store",
-        help=f"Store directory (env CLAIMSCOPE_STORE, default {DEFAULT_STORE}).",
+        help=f"Store directory (env {STORE_ENV}, default ./{DEFAULT_STORE_DIR}).",
         show_default=False,
     ),
 ]
@@ -71,7 +74,7 @@ EngineOption = Annotated[
 
 def store_root(store: Path | None) -> Path:
     """The store directory from the option, else $CLAIMSCOPE_STORE, else the default."""
-    return store or Path(os.environ.get("CLAIMSCOPE_STORE") or DEFAULT_STORE)
+    return store or default_store_root()
 
 
 T = TypeVar("T")
