@@ -11,40 +11,18 @@ and the attribution report. Prints median seconds, the ratio to top, and peak RS
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from _common import peak_rss_mib, synthetic_store
 
 from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.analysis.run import run_attribution, run_top
 from claimscope.insight.run import resolve_cohorts, run_compare
 
 COHORTS = ["rehab", "physical_therapists", "occupational_therapists"]
-
-
-def prepare(workdir: Path, lines: int, seed: int) -> Path:
-    from claimscope.ingest.pipeline import ingest_paths
-    from claimscope.store.layout import Store
-    from claimscope.synth import write_synthetic
-
-    stamp, store = workdir / "bench.json", workdir / "store"
-    wanted = {"lines": lines, "seed": seed}
-    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
-        return store
-    workdir.mkdir(parents=True, exist_ok=True)
-    write_synthetic(workdir / "synthetic", lines, seed)
-    ingest_paths([workdir / "synthetic"], Store.open(store), source="synthetic", replace=True)
-    stamp.write_text(json.dumps(wanted))
-    return store
-
-
-def peak_rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def median_seconds(action: Callable[[], object], repeats: int) -> float:
@@ -64,7 +42,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--workdir", type=Path, default=Path("bench-data/compare"))
     args = parser.parse_args()
-    store = prepare(args.workdir, args.lines, args.seed)
+    store = synthetic_store(args.workdir, args.lines, args.seed)
     base = TopQuery(build_filters("pmr", period_from="2023-01", period_to="2023-09"))
     cohorts = resolve_cohorts(COHORTS, store, Path.cwd())
     phases: dict[str, Callable[[], object]] = {
@@ -79,7 +57,7 @@ def main() -> None:
         print(f"{name:<14} {seconds:7.3f}s  {seconds / results['top']:5.1f}x top")
     print(
         f"peak RSS of the whole run (includes generating and ingesting on a first run): "
-        f"{peak_rss_mb():.0f} MB"
+        f"{peak_rss_mib():.0f} MiB"
     )
 
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -27,6 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from _common import peak_rss_mib
 
 SEED = 20240917
 
@@ -113,7 +113,7 @@ def _phase(name: str, path: Path, store: Path) -> dict[str, float]:
         rows = table.num_rows
     elapsed = time.perf_counter() - start
     cpu = time.process_time() - cpu_start  # all threads of the process
-    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mib = peak_rss_mib()
     return {"seconds": elapsed, "cpu_seconds": cpu, "rows": rows, "peak_rss_mib": peak_mib}
 
 

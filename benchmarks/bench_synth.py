@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import peak_rss_mib
 
 
 def run_generate(lines: int, seed: int, workdir: Path) -> int:
@@ -57,7 +58,7 @@ def child(variant: str, lines: int, seed: int, workdir: Path) -> None:
     started = time.perf_counter()
     rows = VARIANTS[variant](lines, seed, workdir)
     elapsed = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_rss_mib()
     print(json.dumps({"rows": rows, "seconds": elapsed, "peak_rss_mb": peak_mb}))
 
 

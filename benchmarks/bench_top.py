@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from _common import peak_rss_mib, synthetic_store
 
 PERIOD_GLOB = "lines/*/2023-0[1-9]/*.parquet"
 BASELINE_SQL = """
@@ -36,31 +37,6 @@ WHERE hcpcs_code BETWEEN '97010' AND '97799'
   AND (claim_frequency IS NULL OR claim_frequency <> '8')
   AND service_month >= DATE '2023-01-01' AND period_end_month <= DATE '2023-09-01'
 """
-
-
-def prepare(workdir: Path, lines: int, seed: int) -> Path:
-    """Synthetic claims ingested into ``workdir/store``; reused when size and seed match."""
-    from claimscope.ingest.pipeline import ingest_paths
-    from claimscope.store.layout import Store
-    from claimscope.synth import write_synthetic
-
-    stamp = workdir / "bench.json"
-    wanted = {"lines": lines, "seed": seed}
-    if stamp.exists() and json.loads(stamp.read_text()) == wanted:
-        return workdir / "store"
-    workdir.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    write_synthetic(workdir / "synthetic", lines, seed)
-    print(f"generated {lines:,} lines in {time.perf_counter() - started:.1f}s", flush=True)
-    started = time.perf_counter()
-    report = ingest_paths(
-        [workdir / "synthetic"], Store.open(workdir / "store"), source="synthetic", replace=True
-    )
-    elapsed = time.perf_counter() - started
-    rate = report.loaded / elapsed
-    print(f"ingested {report.loaded:,} lines in {elapsed:.1f}s ({rate:,.0f} lines/s)")
-    stamp.write_text(json.dumps(wanted))
-    return workdir / "store"
 
 
 def run_ours(store: Path) -> float:
@@ -89,20 +65,11 @@ def run_sql(store: Path) -> float:
     return elapsed
 
 
-def peak_rss_mb() -> float:
-    """This process's own peak RSS. ru_maxrss is not used: after fork and exec it can report
-    the parent's peak (e.g. when the parent has just generated and ingested the data)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def child(variant: str, store: Path, repeats: int) -> None:
     runner = run_ours if variant == "ours" else run_sql
     runner(store)  # warm the OS page cache and imports
     times = [runner(store) for _ in range(repeats)]
-    peak_mb = peak_rss_mb()
+    peak_mb = peak_rss_mib()
     print(json.dumps({"times": times, "peak_rss_mb": peak_mb}))
 
 
@@ -140,7 +107,7 @@ def main() -> None:
     if args.child:
         child(args.child, args.store, args.repeats)
         return
-    store = prepare(args.workdir, args.lines, args.seed)
+    store = synthetic_store(args.workdir, args.lines, args.seed)
     ours = measure("ours", store, args.repeats)
     sql = measure("sql", store, args.repeats)
     for label, figures in (

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import shutil
 import subprocess
 import sys
@@ -36,6 +35,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from _common import peak_rss_mib
 
 SEED = 20240917
 PHASES = ("split", "read", "ingest", "parquet")
@@ -104,22 +104,6 @@ def phase(name: str, path: Path, store: Path) -> dict[str, float]:
         "rows": rows,
         "peak_rss_mib": peak_rss_mib(),
     }
-
-
-def peak_rss_mib() -> float:
-    """Peak RSS of this process image.
-
-    ``VmHWM`` of the current address space (Linux) rather than ``ru_maxrss``: the latter also
-    carries the parent's resident size from before ``exec``, so a child started by a parent
-    holding data would report the parent's memory.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(name: str, path: Path, store: Path, repeat: int) -> dict[str, float] | None:
