@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from claimscope.analysis.query import PrivacyPolicy
-from claimscope.analysis.suppression import PATIENT_CELLS, SuppressedGrid, suppress_grid
+from claimscope.privacy import PATIENT_CELLS, SuppressedGrid, suppress_grid
 from tests.privacy_adversary import Knowledge, attack_grid
 
 POLICY = PrivacyPolicy()

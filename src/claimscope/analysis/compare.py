@@ -19,10 +19,10 @@ import ibis.expr.types as ir
 from claimscope.analysis.bootstrap import Uncertainty, bootstrap_ranking
 from claimscope.analysis.cohorts import Cohort
 from claimscope.analysis.overlap import RBO_P, jaccard, kendall_tau_b, rank_biased_overlap
-from claimscope.analysis.privacy_rules import kind_for_measure
 from claimscope.analysis.query import QueryError, TopQuery
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.top import rank_code_shares
+from claimscope.privacy import kind_for_measure
 
 
 @dataclass

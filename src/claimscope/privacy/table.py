@@ -24,7 +24,7 @@ two requests that differ only in ``limit`` suppress the same cells and cannot be
 differenced. Cutting shown rows only adds unknowns, which never narrows an interval.
 
 Later analyses call :func:`suppress_cells` (one dimension: a ranking, one column of a
-comparison) or :func:`~claimscope.analysis.privacy_grid.suppress_grid` (codes x months with
+comparison) or :func:`~claimscope.privacy.grid.suppress_grid` (codes x months with
 margins) and then show only what the returned table marks as shown.
 """
 
@@ -35,12 +35,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from claimscope.analysis.privacy_grid import SuppressedGrid, suppress_grid
-from claimscope.analysis.privacy_rules import (
+from claimscope.analysis.query import PrivacyPolicy
+from claimscope.analysis.result import CodeRow, TopResult
+from claimscope.privacy.rules import (
     COUNT_CELLS,
-    DOLLAR_CELLS,
-    PATIENT_CELLS,
-    RULE,
     SHARE_DECIMALS,
     CellKind,
     Status,
@@ -49,26 +47,8 @@ from claimscope.analysis.privacy_rules import (
     pinned,
     suppression_block,
 )
-from claimscope.analysis.query import PrivacyPolicy
-from claimscope.analysis.result import CodeRow, TopResult
 
-__all__ = [
-    "COUNT_CELLS",
-    "DOLLAR_CELLS",
-    "PATIENT_CELLS",
-    "RULE",
-    "SHARE_DECIMALS",
-    "CellKind",
-    "Status",
-    "SuppressedGrid",
-    "SuppressedTable",
-    "is_small",
-    "kind_for_measure",
-    "suppress_cells",
-    "suppress_grid",
-    "suppress_ranking",
-    "suppression_block",
-]
+__all__ = ["SuppressedTable", "suppress_cells", "suppress_ranking"]
 
 METHOD_1D: Final = (
     "primary: cell count below threshold (and count values below threshold); complementary: "

@@ -1,7 +1,7 @@
 """The cell-size rule's shared vocabulary: what a cell is, when it is small, how it is recorded.
 
-Used by one-dimensional suppression (:mod:`claimscope.analysis.suppression`) and by grids
-with margins (:mod:`claimscope.analysis.privacy_grid`).
+Used by one-dimensional suppression (:mod:`claimscope.privacy.table`) and by grids
+with margins (:mod:`claimscope.privacy.grid`).
 """
 
 from __future__ import annotations

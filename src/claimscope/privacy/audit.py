@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from claimscope.analysis.privacy_lp import BoxLP
-from claimscope.analysis.privacy_rules import CellKind, Status, pinned
+from claimscope.privacy.lp import BoxLP
+from claimscope.privacy.rules import CellKind, Status, pinned
 
 Line = tuple[str, int]  # ("row", i) or ("col", j)
 Cell = tuple[int, int]
