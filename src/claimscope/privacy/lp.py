@@ -81,6 +81,8 @@ class BoxLP:
             c,
             A_eq=self.a if rows else None,
             b_eq=self.b if rows else None,
-            bounds=list(zip(self.lo, np.where(np.isinf(self.hi), None, self.hi), strict=True)),
+            bounds=[
+                (lo, None if np.isinf(hi) else hi) for lo, hi in zip(self.lo, self.hi, strict=True)
+            ],
             method="highs",
         )

@@ -15,6 +15,8 @@ from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
 
 RULE: Final = "cms_cell_size"
 SHARE_DECIMALS: Final = 4
+# A source's row counts in `sources` / `/api/sources`: read = loaded + quarantined.
+SOURCE_COUNTS: Final = ("read", "loaded", "quarantined")
 Status = Literal["shown", "primary", "complementary", "unpublished"]
 
 
@@ -105,3 +107,21 @@ def pinned(low: float, high: float, kind: CellKind) -> bool:
     if kind.count:
         return math.floor(high + 1e-6) <= math.ceil(low - 1e-6)
     return high - low < 0.01
+
+
+def protect_counts(
+    record: dict[str, Any], fields: tuple[str, ...], policy: PrivacyPolicy
+) -> dict[str, Any]:
+    """``record`` with its count ``fields`` hidden (``None``) when any of them is small.
+
+    For listings whose counts are linked by an identity (a source's rows read = loaded +
+    quarantined): hiding only the small one would leave it as the difference of the
+    others, so all of them go. A ``suppressed`` list names the hidden fields.
+    """
+    threshold = policy.min_cell_size
+    if not any(0 < (record.get(f) or 0) < threshold for f in fields):
+        return record
+    return {
+        **{k: (None if k in fields else v) for k, v in record.items()},
+        "suppressed": list(fields),
+    }
