@@ -125,3 +125,21 @@ def protect_counts(
         **{k: (None if k in fields else v) for k, v in record.items()},
         "suppressed": list(fields),
     }
+
+
+def unprotected(low: float, high: float, kind: CellKind, threshold: int, value: float) -> bool:
+    """True when a hidden small count's feasible range no longer reaches 1 and threshold-1.
+
+    The criterion of docs/privacy.md: whoever solves everything an output publishes must
+    learn nothing about a suppressed small cell beyond "between 1 and 10" (for the CMS
+    threshold of 11), so the exact integer range of its ``value`` must still include both
+    ends. That applies when the value is itself a count below the threshold or the count
+    the rule judges (patients). A cell hidden for few patients behind a large figure (200
+    services from 5 patients) is a count of 11 or more: it must not be pinned. Money has no
+    such scale: a dollar cell is unprotected when known to within a cent.
+    """
+    if not kind.count or (value >= threshold and not kind.value_is_cell_count):
+        return pinned(low, high, kind)
+    reaches_low = math.ceil(low - 1e-6) <= 1
+    reaches_high = math.isinf(high) or math.floor(high + 1e-6) >= threshold - 1
+    return not (reaches_low and reaches_high)

@@ -46,6 +46,7 @@ from claimscope.privacy.rules import (
     kind_for_measure,
     pinned,
     suppression_block,
+    unprotected,
 )
 
 __all__ = ["SuppressedTable", "suppress_cells", "suppress_ranking"]
@@ -193,7 +194,7 @@ def _exposed(
             if boxes[i][0] == boxes[i][1]:
                 continue  # known from the threshold alone (only with a lowered threshold)
             low, high = _interval(boxes, [i], remainder, total, equality)
-            if pinned(low, high, kind):
+            if unprotected(low, high, kind, threshold, values[i]):
                 return True
         # The small cells' sum is a group of fewer than `threshold` patients unless it is
         # the whole table (then it is the total, whose cell count passed the check).
