@@ -20,6 +20,7 @@ See docs/privacy.md for the criterion and its limits.
 from __future__ import annotations
 
 from claimscope.privacy.grid import SuppressedGrid, suppress_grid
+from claimscope.privacy.linked import TOTAL, LinkedTables, protect_linked
 from claimscope.privacy.rules import (
     COUNT_CELLS,
     DOLLAR_CELLS,
@@ -34,7 +35,7 @@ from claimscope.privacy.rules import (
     protect_counts,
     suppression_block,
 )
-from claimscope.privacy.table import SuppressedTable, suppress_cells, suppress_ranking
+from claimscope.privacy.table import SuppressedTable, hide_rows, suppress_cells, suppress_ranking
 
 __all__ = [
     "COUNT_CELLS",
@@ -43,13 +44,17 @@ __all__ = [
     "RULE",
     "SHARE_DECIMALS",
     "SOURCE_COUNTS",
+    "TOTAL",
     "CellKind",
+    "LinkedTables",
     "Status",
     "SuppressedGrid",
     "SuppressedTable",
+    "hide_rows",
     "is_small",
     "kind_for_measure",
     "protect_counts",
+    "protect_linked",
     "suppress_cells",
     "suppress_grid",
     "suppress_ranking",

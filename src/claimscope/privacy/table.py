@@ -49,7 +49,7 @@ from claimscope.privacy.rules import (
     unprotected,
 )
 
-__all__ = ["SuppressedTable", "suppress_cells", "suppress_ranking"]
+__all__ = ["SuppressedTable", "hide_rows", "suppress_cells", "suppress_ranking"]
 
 METHOD_1D: Final = (
     "primary: cell count below threshold (and count values below threshold); complementary: "
@@ -314,4 +314,30 @@ def _suppressed_row(row: CodeRow) -> CodeRow:
         rank=None,
         suppressed=True,
         cell_count=None,
+    )
+
+
+def hide_rows(result: TopResult, codes: set[str], *, hide_total: bool = False) -> TopResult:
+    """``result`` (already suppressed) with the rows of ``codes`` hidden as well.
+
+    Used when a ranking is one of several linked tables (:mod:`claimscope.privacy.linked`):
+    the linked audit may hide more than the table's own suppression did. Shown rows are
+    re-ranked among themselves and hidden rows follow in code order, as in
+    :func:`suppress_ranking`; ``hide_total`` hides the total and every row.
+    """
+    hidden_codes = {r.code for r in result.rows if r.suppressed} | codes
+    if hide_total:
+        hidden_codes |= {r.code for r in result.rows}
+    total = None if hide_total else result.total
+    shown = [r for r in result.rows if r.code not in hidden_codes]
+    hidden = sorted((r for r in result.rows if r.code in hidden_codes), key=lambda r: r.code)
+    newly = sum(1 for r in result.rows if r.code in hidden_codes and not r.suppressed)
+    block = dict(result.suppression)
+    block["complementary"] = block.get("complementary", 0) + newly
+    block["total_suppressed"] = block.get("total_suppressed", False) or hide_total
+    return replace(
+        result,
+        total=total,
+        rows=_reranked(shown, total) + [_suppressed_row(r) for r in hidden],
+        suppression=block,
     )
