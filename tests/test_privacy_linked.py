@@ -18,7 +18,15 @@ from typer.testing import CliRunner
 from claimscope.api import create_app
 from claimscope.cli import app
 from tests.canonical import lines_for, write_store
-from tests.privacy_ip_attacker import System, add_ranking, output_codes, var, violations
+from tests.privacy_ip_attacker import (
+    System,
+    add_ranking,
+    add_trend,
+    add_window_totals,
+    output_codes,
+    var,
+    violations,
+)
 
 PARTS = {"GP": "pt", "GO": "ot", "GN": "slp"}
 COHORT_PARTS = {"rehab": ["pt", "ot", "slp"], "pt": ["pt"], "ot": ["ot"]}
@@ -93,3 +101,40 @@ def test_the_attacker_catches_per_table_protection(tmp_path: Path) -> None:
     for name, table in (("rehab", rehab), ("pt", pt), ("ot", ot)):
         add_ranking(system, table, COHORT_PARTS[name], codes)
     assert violations(system, {"ot 97530": [var("ot", "97530")]}) == ["ot 97530: between 3 and 3"]
+
+
+def trend_store(root: Path) -> Path:
+    """Six codes over two months; 97018 has 3 patients in February (a small cell)."""
+    plan = {"97110": (60, 55), "97140": (50, 45), "97530": (40, 42), "97112": (30, 33),
+            "97116": (25, 20), "97018": (22, 3)}  # fmt: skip
+    records: list[dict[str, Any]] = []
+    first = 1
+    for code, months in plan.items():
+        for month, patients in zip(("2023-01", "2023-02"), months, strict=True):
+            records += lines_for(code, patients, first_patient=first, month=month)
+            first += patients
+    return write_store(root, records)
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_trends_with_different_limits_and_top_cannot_be_solved(
+    tmp_path: Path, surface: str
+) -> None:
+    store = trend_store(tmp_path)
+    outputs = [published(store, surface, "/api/trend", [("limit", str(n))]) for n in range(1, 7)]
+    top = published(store, surface, "/api/top", [])
+    periods = outputs[0]["periods"]
+    codes = output_codes(top)
+    system = System()
+    for trend in outputs:
+        assert trend["periods"] == periods
+        add_trend(system, trend, codes)
+    add_window_totals(system, top, periods, codes)
+    assert violations(system, {"97018 in 2023-02": [var("2023-02", "97018")]}) == []
+    # Every limit shows a subset of the same protected cells.
+    cells: dict[tuple[str, str], float | None] = {}
+    for trend in outputs:
+        for series in trend["series"]:
+            if series["code"] != "other":
+                for period, value in zip(periods, series["values"], strict=True):
+                    assert cells.setdefault((series["code"], period), value) == value

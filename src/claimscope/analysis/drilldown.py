@@ -230,6 +230,12 @@ def _breakdown(
         total_suppressed=table.total_suppressed,
         reason=table.reason,
     )
+    if table.total_suppressed:
+        # Next to the code's total, counts of hidden cells would pin them (a total of 12 with
+        # one small and one complementary cell can only be 1 + 11): a withheld breakdown
+        # says only that it is withheld.
+        del block["primary"], block["complementary"]
+        block["withheld"] = True
     return Breakdown(dimension, title, rows, block)
 
 
