@@ -15,8 +15,8 @@ from claimscope.schema import STAGING_COLUMNS
 from claimscope.synth import generate_claims
 from claimscope.synth.calibrate import units_8_minute
 from claimscope.synth.generator import AUDIT_COLUMNS
-from claimscope.terminology.npi import is_valid
 from claimscope.synth.params import load
+from claimscope.terminology.npi import is_valid
 
 LINES = 200_000
 PMR = "hcpcs_code BETWEEN '97010' AND '97799'"

@@ -124,9 +124,11 @@ def ingest(
     else:
         _print_report(report)
     if report.rejected:
+        for f in report.rejected:
+            err_console.print(f"[bold red]error:[/] {f.reason}", highlight=False, soft_wrap=True)
         err_console.print(
-            f"[bold red]error:[/] {len(report.rejected)} of {len(report.files)} files rejected "
-            "(nothing of them was loaded; see the report)",
+            f"{len(report.rejected)} of {len(report.files)} files rejected (nothing of them "
+            "was loaded); the others were attempted",
             highlight=False,
             soft_wrap=True,
         )

@@ -87,7 +87,7 @@ class GenericReader:
     def read(self, path: Path, options: ReadOptions) -> Iterator[StagingBatch]:
         """Stream the file in batches of ``options.batch_rows``."""
         head = tabular.read_head(path)
-        parquet_names = tabular.parquet_columns(path, head)
+        parquet_names = tabular.parquet_columns(path, head, reading=True)
         if parquet_names is not None:
             yield from self._read_parquet(path, parquet_names, options)
             return

@@ -26,7 +26,7 @@ import pyarrow as pa
 from claimscope.ingest import registry
 from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.canonical import BatchContext, build_lines
-from claimscope.ingest.detect import detect_format
+from claimscope.ingest.detect import UnrecognisedFormat, detect_format
 from claimscope.ingest.prefetch import prefetch
 from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.ingest.quarantine import QuarantineWriter, warnings_file
@@ -151,8 +151,10 @@ def _plan(
     (an unrecognised file inside a directory is skipped; one named explicitly is rejected)."""
     try:
         name = fmt or detect_format(path)
-    except IngestError as exc:
+    except UnrecognisedFormat as exc:
         return _Planned(path, None, source or "", None, str(exc), REJECTED if explicit else SKIPPED)
+    except IngestError as exc:
+        return _Planned(path, None, source or "", None, str(exc))
     try:
         reader = registry.get_reader(name)
     except KeyError as exc:

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -69,13 +70,17 @@ def check_unique_names(path: Path, names: Sequence[str]) -> None:
         seen[name] = position
 
 
-def parquet_columns(path: Path, head: bytes) -> list[str] | None:
-    """Column names of a Parquet file (None when ``head`` is not Parquet or it is unreadable)."""
+def parquet_columns(path: Path, head: bytes, *, reading: bool = False) -> list[str] | None:
+    """Column names of a Parquet file; None when ``head`` is not Parquet. A damaged Parquet
+    file gives None too when sniffing, and an :class:`IngestError` saying why when ``reading``.
+    """
     if not head.startswith(b"PAR1"):
         return None
     try:
         return list(pq.read_schema(path).names)
-    except (OSError, pa.ArrowException):
+    except (OSError, pa.ArrowException) as exc:
+        if reading:
+            raise IngestError(f"{path}: cannot read as Parquet: {exc}") from exc
         return None
 
 
@@ -239,13 +244,14 @@ def _drop_invalid_utf8(
     """
     bad = np.zeros(table.num_rows, dtype=bool)
     first_bad: dict[int, str] = {}
+    damaged = []
     for name in table.column_names:
         column = table.column(name)
         try:
             column.validate(full=True)
             continue
         except pa.ArrowInvalid:
-            pass
+            damaged.append(name)
         undecodable = _undecodable(column)
         for position in np.flatnonzero(undecodable & ~bad):
             first_bad[int(position)] = name
@@ -262,7 +268,15 @@ def _drop_invalid_utf8(
         )
         for i in np.flatnonzero(bad)
     ]
-    return table.filter(pa.array(~bad)), rows[~bad], records
+    kept = table.filter(pa.array(~bad))
+    for name in damaged:  # a dictionary keeps its undecodable entries: blank them
+        column = kept.column(name).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            invalid = pa.array(_undecodable_dense(column.dictionary))
+            clean = pc.if_else(invalid, "", column.dictionary)
+            fixed = pa.DictionaryArray.from_arrays(column.indices, clean)
+            kept = kept.set_column(kept.column_names.index(name), name, fixed)
+    return kept, rows[~bad], records
 
 
 def _undecodable(column: pa.ChunkedArray) -> np.ndarray:
