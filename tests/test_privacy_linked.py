@@ -138,3 +138,37 @@ def test_trends_with_different_limits_and_top_cannot_be_solved(
             if series["code"] != "other":
                 for period, value in zip(periods, series["values"], strict=True):
                     assert cells.setdefault((series["code"], period), value) == value
+
+
+def attribution_store(root: Path) -> Path:
+    records = lines_for("97110", 30, modifier_1="GP", specialty="occupational_therapy")
+    # 3 more lines of the same conflict with another coding: examples must not leave 3.
+    records += lines_for("97140", 3, first_patient=100, modifier_1="GP",
+                         specialty="occupational_therapy")  # fmt: skip
+    records += lines_for("97110", 40, first_patient=200, modifier_1="GP")
+    records += lines_for("97530", 25, first_patient=300, modifier_1="GO")
+    # 12 SLP lines of half a unit: 6 services, a small figure behind 12 lines.
+    records += lines_for("92507", 12, first_patient=400, modifier_1="GN", units=0.5)
+    records += lines_for("97535", 20, first_patient=500, modifier_1="GN")
+    return write_store(root, records)
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_attribution_conflicts_examples_and_services_reveal_no_small_count(
+    tmp_path: Path, surface: str
+) -> None:
+    report = published(attribution_store(tmp_path), surface, "/api/attribution",
+                       [("codes", "pmr,92507")])  # fmt: skip
+    for conflict in report["conflicts"]:
+        if conflict["lines"] is not None:
+            rest = conflict["lines"] - sum(e["lines"] for e in conflict["examples"])
+            assert rest == 0 or rest >= 11, conflict
+    figures = [report["total"]]
+    for discipline in report["disciplines"]:
+        figures += [discipline, *discipline["by_rule"]]
+    for figure in figures:
+        for measure in ("lines", "services"):
+            value = figure[measure]
+            assert value is None or value == 0 or value >= 11, figure
+    slp = next(d for d in report["disciplines"] if d["discipline"] == "speech_language_pathology")
+    assert slp["services"] is not None and slp["lines"] == 32  # 26 services: shown

@@ -209,18 +209,23 @@ def _suppress(cells: list[Count], total: Count, privacy: PrivacyPolicy) -> None:
     If even hiding every cell would leave one derivable, the total is hidden as well (hiding
     a figure of an already protected table only adds unknowns there).
     """
-    table = suppress_cells(
-        [c.lines for c in cells],
-        [c.cell_count for c in cells],
-        total.lines,
-        total.cell_count,
-        privacy,
-        keys=[c.key for c in cells],
-    )
-    if table.total_suppressed:
+    # Lines and services are both printed, so each is protected as its own table and a
+    # figure is shown only when both allow it (more hidden cells never narrow a range).
+    tables = [
+        suppress_cells(
+            [getattr(c, measure) for c in cells],
+            [c.cell_count for c in cells],
+            getattr(total, measure),
+            total.cell_count,
+            privacy,
+            keys=[c.key for c in cells],
+        )
+        for measure in ("lines", "services")
+    ]
+    if any(t.total_suppressed for t in tables):
         total.shown = False
     for i, cell in enumerate(cells):
-        cell.shown = total.shown and table.is_shown(i)
+        cell.shown = total.shown and all(t.is_shown(i) for t in tables)
 
 
 def _has_conflict(t: ir.Table, rules: AttributionRules) -> ir.BooleanValue:
@@ -282,6 +287,13 @@ def _conflicts(
                 kind, first, first_says, second, second_says, count.key, decided_by, count, found
             )
         )
+    cells = {(g.total.key, c.key) for g in groups for c in g.by_rule if c.shown}
+    for conflict in out:
+        # A conflict is a subset of its (discipline, rule) count: shown next to a hidden one
+        # it would bound the hidden count from below.
+        if (conflict.attributed, conflict.decided_by) not in cells:
+            conflict.count.shown = False
+        conflict.examples = _protected_examples(conflict, privacy.min_cell_size)
     _protect_remainders(out, groups, privacy.min_cell_size)
     out.sort(key=lambda c: (not c.count.shown, -c.count.lines, c.kind, c.first_says, c.second_says))
     return out
@@ -314,7 +326,19 @@ def _protect_remainders(
 
 
 def _small(count: Count, privacy: PrivacyPolicy) -> bool:
-    return is_small(count.lines, count.cell_count, privacy.min_cell_size, COUNT_CELLS)
+    threshold = privacy.min_cell_size
+    return is_small(count.lines, count.cell_count, threshold, COUNT_CELLS) or (
+        0 < count.services < threshold
+    )
+
+
+def _protected_examples(conflict: Conflict, threshold: int) -> list[dict[str, Any]]:
+    """The examples whose line counts, taken from the conflict's count, leave a remainder
+    ("other codings") of 0 or at least the threshold; the smallest go first."""
+    kept = sorted(conflict.examples, key=lambda e: -e["lines"])
+    while kept and 0 < conflict.count.lines - sum(e["lines"] for e in kept) < threshold:
+        kept.pop()
+    return kept
 
 
 def _example(row: dict[str, Any]) -> dict[str, Any]:
