@@ -172,3 +172,12 @@ def test_attribution_conflicts_examples_and_services_reveal_no_small_count(
             assert value is None or value == 0 or value >= 11, figure
     slp = next(d for d in report["disciplines"] if d["discipline"] == "speech_language_pathology")
     assert slp["services"] is not None and slp["lines"] == 32  # 26 services: shown
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_a_fully_suppressed_output_does_not_list_its_periods(tmp_path: Path, surface: str) -> None:
+    store = write_store(tmp_path, lines_for("97110", 4, month="2023-03"))
+    for path in ("/api/top", "/api/trend", "/api/explore/97110", "/api/attribution"):
+        payload = published(store, surface, path, [])
+        assert payload["data"]["periods"] == [], path
+        assert "2023-03" not in json.dumps(payload), path

@@ -30,7 +30,13 @@ from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import cell_count, cell_counts
 from claimscope.analysis.query import Filters, PrivacyPolicy
 from claimscope.analysis.result import Coverage
-from claimscope.privacy import COUNT_CELLS, is_small, suppress_cells, suppression_block
+from claimscope.privacy import (
+    COUNT_CELLS,
+    hide_periods,
+    is_small,
+    suppress_cells,
+    suppression_block,
+)
 from claimscope.schema import MODIFIER_COLUMNS
 
 EXAMPLES: Final = 3
@@ -150,6 +156,8 @@ def attribution_report(
     notes = [] if not coverage.empty else ["no claim lines match these filters"]
     if "aggregate" in coverage.record_kinds:
         notes.append("aggregated sources count one line per row (one provider's yearly total)")
+    if not total.shown:
+        coverage = hide_periods(coverage)
     hidden = sum(not c.shown for g in groups for c in [g.total, *g.by_rule])
     block = suppression_block(
         privacy, primary=hidden, complementary=0, method=_METHOD, total_suppressed=not total.shown

@@ -23,7 +23,7 @@ from claimscope.analysis.overlap import RBO_P, jaccard, kendall_tau_b, rank_bias
 from claimscope.analysis.query import QueryError, TopQuery
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.top import rank_code_shares
-from claimscope.privacy import kind_for_measure
+from claimscope.privacy import hide_periods, kind_for_measure
 
 
 @dataclass
@@ -330,7 +330,11 @@ def _withhold(ranking: CohortRanking, outer: CohortRanking) -> None:
         "the cell-size threshold"
     )
     ranking.full = dataclasses.replace(
-        ranking.full, total=None, rows=hidden, notes=[*ranking.full.notes, note]
+        ranking.full,
+        total=None,
+        rows=hidden,
+        notes=[*ranking.full.notes, note],
+        coverage=hide_periods(ranking.full.coverage),
     )
     ranking.top = dataclasses.replace(
         ranking.top, total=None, rows=hidden, notes=[*ranking.top.notes, note]

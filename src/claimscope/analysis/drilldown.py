@@ -27,6 +27,7 @@ from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
     SHARE_DECIMALS,
     SuppressedTable,
+    hide_periods,
     kind_for_measure,
     suppress_cells,
     suppression_block,
@@ -175,6 +176,7 @@ def explore_code(
         base.notes.append(
             "all figures suppressed: the code's total is below the cell-size threshold"
         )
+        base.coverage = hide_periods(base.coverage)
         return base
     base.total = total
     for dimension, title, expr, labeler in _dimensions():

@@ -29,6 +29,7 @@ from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
     CellKind,
     SuppressedGrid,
+    hide_periods,
     kind_for_measure,
     suppress_cells,
     suppress_grid,
@@ -255,7 +256,7 @@ def _present(
     if all(t is None for t in totals) and not any(v is not None for r in grid.values for v in r):
         # Nothing can be shown: not even which periods have data.
         return TrendResult(
-            query.describe(), query.measure, [], [], [], coverage,
+            query.describe(), query.measure, [], [], [], hide_periods(coverage),
             suppression=_shown_counts(grid, []),
             notes=["all figures suppressed: too few patients in every period (cell-size rule)"],
         )  # fmt: skip

@@ -42,6 +42,7 @@ from claimscope.privacy.rules import (
     SHARE_DECIMALS,
     CellKind,
     Status,
+    hide_periods,
     is_small,
     kind_for_measure,
     pinned,
@@ -268,8 +269,10 @@ def suppress_ranking(result: TopResult, policy: PrivacyPolicy, *, limit: int | N
     new_rows = _reranked(kept, total) + [_suppressed_row(r) for r in hidden]
     if table.reason:
         notes.append(f"all figures suppressed: {table.reason} (cell-size rule)")
+    coverage = result.coverage if total is not None or kept else hide_periods(result.coverage)
     return replace(
         result,
+        coverage=coverage,
         total=total,
         rows=new_rows,
         suppression=table.block(policy),
@@ -337,6 +340,7 @@ def hide_rows(result: TopResult, codes: set[str], *, hide_total: bool = False) -
     block["total_suppressed"] = block.get("total_suppressed", False) or hide_total
     return replace(
         result,
+        coverage=result.coverage if total is not None or shown else hide_periods(result.coverage),
         total=total,
         rows=_reranked(shown, total) + [_suppressed_row(r) for r in hidden],
         suppression=block,
