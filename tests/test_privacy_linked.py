@@ -181,3 +181,20 @@ def test_a_fully_suppressed_output_does_not_list_its_periods(tmp_path: Path, sur
         payload = published(store, surface, path, [])
         assert payload["data"]["periods"] == [], path
         assert "2023-03" not in json.dumps(payload), path
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_output_made_with_small_cells_allowed_says_so_in_every_format(
+    tmp_path: Path, fmt: str
+) -> None:
+    store = write_store(tmp_path, lines_for("97110", 40) + lines_for("97140", 5, first_patient=50))
+    args = ["--store", str(store), "--format", fmt, "--min-cell-size", "3", "--allow-small-cells"]
+    for command in (["top"], ["trend"], ["explore", "97110"], ["compare", "--cohort", "rehab",
+                                                             "--cohort", "pt"]):  # fmt: skip
+        result = CliRunner().invoke(app, [*command, *args])
+        assert result.exit_code == 0, result.output
+        assert "not for publication" in result.output, command
+        if fmt == "csv":
+            assert any(
+                line.startswith("# small cells allowed") for line in result.output.split("\n")
+            )

@@ -23,7 +23,7 @@ from claimscope.cli.app import (
     run_safely,
     store_root,
 )
-from claimscope.cli.render import OUTPUT_FORMATS, print_top
+from claimscope.cli.render import OUTPUT_FORMATS, print_top, small_cells_notice
 
 CodesOption = Annotated[
     str,
@@ -121,6 +121,7 @@ def top(
         )
         result = run_top(store_root(store), query, engine=engine)
         print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
+        small_cells_notice(console, fmt, query.privacy)
 
     run_safely(action)
 
@@ -204,6 +205,7 @@ def trend(
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
         )
         print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
+        small_cells_notice(console, fmt, query.privacy)
 
     run_safely(action)
 
@@ -244,6 +246,7 @@ def explore(
             engine=engine,
         )
         print_explore(console, result, fmt)
+        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells))
 
     run_safely(action)
 
@@ -303,6 +306,7 @@ def compare(
             root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
         )
         print_compare(console, result, fmt)
+        small_cells_notice(console, fmt, base.privacy)
 
     run_safely(action)
 
@@ -339,5 +343,6 @@ def attribution(
             engine=engine,
         )
         print_attribution(console, report, fmt)
+        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells))
 
     run_safely(action)

@@ -14,6 +14,7 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
+from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.privacy import SOURCE_COUNTS
 
@@ -159,3 +160,17 @@ def sources_table(sources: Sequence[dict[str, Any]]) -> Table:
             months,
         )
     return table
+
+
+def small_cells_notice(console: Console, fmt: str, policy: PrivacyPolicy) -> None:
+    """Say in every format, not only in JSON's ``suppression`` block, that small cells were
+    allowed: a table or Markdown note, a CSV comment line."""
+    if fmt == "json" or policy.min_cell_size >= DEFAULT_MIN_CELL_SIZE:
+        return
+    text = (
+        f"small cells allowed: threshold lowered to {policy.min_cell_size} below the CMS "
+        f"minimum of {DEFAULT_MIN_CELL_SIZE} (--allow-small-cells): not for publication"
+    )
+    prefix = {"csv": "# ", "markdown": "> **"}.get(fmt, "")
+    suffix = "**" if fmt == "markdown" else ""
+    console.out(f"{prefix}{text}{suffix}", highlight=False)
