@@ -34,6 +34,8 @@ from claimscope.privacy import (
     COUNT_CELLS,
     hide_periods,
     is_small,
+    perturbation_block,
+    perturbation_for,
     suppress_cells,
     suppression_block,
 )
@@ -53,6 +55,7 @@ class Count:
     services: float
     cell_count: float
     shown: bool = True
+    cell_key: int | None = field(default=None, repr=False)  # never serialised
 
     def to_dict(self, name: str) -> dict[str, Any]:
         if not self.shown:
@@ -112,6 +115,7 @@ class AttributionReport:
     coverage: Coverage
     suppression: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract."""
@@ -124,6 +128,7 @@ class AttributionReport:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "data": self.coverage.to_dict(),
             "suppression": self.suppression,
+            "perturbation": self.perturbation,
             "notes": self.notes,
         }
 
@@ -162,9 +167,22 @@ def attribution_report(
     block = suppression_block(
         privacy, primary=hidden, complementary=0, method=_METHOD, total_suppressed=not total.shown
     )
+    perturbation = perturbation_for(privacy, COUNT_CELLS)
+    if perturbation is not None:
+        counts = [total, *(c for g in groups for c in [g.total, *g.by_rule])]
+        for count in [*counts, *(c.count for c in conflicts)]:
+            count.lines = perturbation.count(count.lines, count.cell_key)
+            count.services = perturbation.count(count.services, count.cell_key)
+        for conflict in conflicts:
+            for example in conflict.examples:
+                example["lines"] = int(perturbation.count(example["lines"], example["cell_key"]))
+    for conflict in conflicts:
+        for example in conflict.examples:
+            example.pop("cell_key", None)
     return AttributionReport(
-        filters.describe(), rules.precedence, total, groups, conflicts, coverage, block, notes
-    )
+        filters.describe(), rules.precedence, total, groups, conflicts, coverage, block, notes,
+        perturbation=perturbation_block(perturbation),
+    )  # fmt: skip
 
 
 def _discipline_counts(
@@ -204,6 +222,7 @@ def _count(row: dict[str, Any], key: str) -> Count:
         float(row["lines"] or 0),
         float(row["services"] or 0),
         cell_count(row),
+        cell_key=row["cell_key"],
     )
 
 
@@ -357,6 +376,7 @@ def _example(row: dict[str, Any]) -> dict[str, Any]:
         "taxonomy": row["rendering_taxonomy"],
         "specialty": row["specialty"],
         "lines": int(row["lines"]),
+        "cell_key": row["cell_key"],
     }
 
 

@@ -136,6 +136,7 @@ class CompareResult:
         return {
             "query": self.query,
             "measure": self.measure,
+            "perturbation": self.cohorts[0].full.perturbation if self.cohorts else {},
             "cohorts": [c.to_dict() for c in self.cohorts],
             "side_by_side": side_by_side(self),
             "overlap": overlap,

@@ -27,10 +27,14 @@ from claimscope.analysis.measures import (
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
+    NO_KEYS,
     CellKind,
     SuppressedGrid,
     hide_periods,
     kind_for_measure,
+    perturb_line,
+    perturbation_block,
+    perturbation_for,
     suppress_cells,
     suppress_grid,
 )
@@ -103,6 +107,7 @@ class TrendResult:
     suppression: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)  # filled by claimscope.insight
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +118,7 @@ class TrendResult:
             "series": [s.to_dict() for s in self.series],
             "data": self.coverage.to_dict(),
             "suppression": self.suppression,
+            "perturbation": self.perturbation,
             "notes": self.notes,
             "sentences": self.sentences,
         }
@@ -200,10 +206,12 @@ def _build(
     row_of = {code: i for i, code in enumerate(codes)}
     values = np.zeros((len(codes), len(periods)))
     counts = np.zeros_like(values)
+    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a legacy store)
     for record in cells:
         i, j = row_of[record["hcpcs_code"]], column[record["period"]]
         values[i, j] = record["value"] or 0
         counts[i, j] = cell_count(record)
+        keys[i, j] = record["cell_key"]
     kind = kind_for_measure(query.measure)
     code_totals = values.sum(axis=1)
     in_top = _shown_by_top(codes, code_totals, code_cells, selection_cells, query.privacy, kind)
@@ -222,7 +230,7 @@ def _build(
         (i for i in range(len(codes)) if in_top[i]), key=lambda i: (-code_totals[i], codes[i])
     )
     leaders = [i for i in ranked if i not in grid.withheld_rows][: query.codes_limit]
-    return _present(query, coverage, codes, periods, grid, leaders)
+    return _present(query, coverage, codes, periods, grid, leaders, keys)
 
 
 def _shown_by_top(
@@ -251,6 +259,7 @@ def _present(
     periods: list[date],
     grid: SuppressedGrid,
     leaders: list[int],
+    keys: np.ndarray,
 ) -> TrendResult:
     totals = list(grid.totals)
     if all(t is None for t in totals) and not any(v is not None for r in grid.values for v in r):
@@ -261,12 +270,23 @@ def _present(
             notes=["all figures suppressed: too few patients in every period (cell-size rule)"],
         )  # fmt: skip
     names = code_names([codes[i] for i in leaders])
-    series = [
-        _series(codes[i], names.get(codes[i]), grid.values[i], grid.suppressed[i], totals,
-                periods, query.grain)
-        for i in leaders
-    ]  # fmt: skip
     other_values = [_other(grid, leaders, j) for j in range(len(periods))]
+    rows = [list(grid.values[i]) for i in leaders]
+    perturbation = perturbation_for(query.privacy, kind_for_measure(query.measure))
+    if perturbation is not None:
+        if any(k is None for k in keys.flat):
+            raise QueryError(NO_KEYS)
+        others = [i for i in range(len(codes)) if i not in set(leaders)]
+        rows = [
+            perturb_line(perturbation, row, keys[i]) for row, i in zip(rows, leaders, strict=True)
+        ]
+        other_values = perturb_line(perturbation, other_values, keys[others].sum(axis=0))
+        totals = perturb_line(perturbation, totals, keys.sum(axis=0))
+    series = [
+        _series(codes[i], names.get(codes[i]), row, grid.suppressed[i], totals, periods,
+                query.grain)
+        for i, row in zip(leaders, rows, strict=True)
+    ]  # fmt: skip
     other = _series(
         OTHER, "All other codes in the set", other_values, [v is None for v in other_values],
         totals, periods, query.grain,
@@ -286,6 +306,7 @@ def _present(
         coverage=coverage,
         suppression=_shown_counts(grid, leaders),
         notes=notes,
+        perturbation=perturbation_block(perturbation),
     )
 
 

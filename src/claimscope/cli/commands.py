@@ -55,6 +55,13 @@ AllowSmallOption = Annotated[
         help="Permit --min-cell-size below 11 (internal quality work on a store you control).",
     ),
 ]
+PerturbOption = Annotated[
+    bool,
+    typer.Option(
+        "--perturb",
+        help="Add consistent cell-key noise to published counts (defeats differencing).",
+    ),
+]
 
 
 SpecialtyOption = Annotated[list[str] | None, typer.Option(help="Specialty slug(s).")]
@@ -104,6 +111,7 @@ def top(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -117,7 +125,7 @@ def top(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         result = run_top(store_root(store), query, engine=engine)
         print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
@@ -153,16 +161,20 @@ def serve(
     engine: EngineOption = "duckdb",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: Annotated[
+        bool, typer.Option("--perturb/--no-perturb", help="Cell-key noise on every count.")
+    ] = True,
 ) -> None:
     """Serve the JSON API (and explorer) over the store.
 
-    The threshold is the server's for every request: a request may raise it, never lower it.
+    The threshold and perturbation are the server's for every request: a request may raise
+    the threshold, never lower it, and cannot turn perturbation off.
     """
     import uvicorn
 
     from claimscope.api import create_app
 
-    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells))
+    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells, perturb))
     app_ = create_app(store_root(store), engine=engine, privacy=policy)
     uvicorn.run(app_, host=host, port=port)
 
@@ -184,6 +196,7 @@ def trend(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -202,7 +215,7 @@ def trend(
             measure=measure,
             grain=grain,
             codes_limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
         small_cells_notice(console, fmt, query.privacy)
@@ -225,6 +238,7 @@ def explore(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -242,11 +256,11 @@ def explore(
             code,
             filters,
             measure=measure,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
         )
         print_explore(console, result, fmt)
-        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells))
+        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells, perturb))
 
     run_safely(action)
 
@@ -280,6 +294,7 @@ def compare(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -298,7 +313,7 @@ def compare(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
@@ -325,6 +340,7 @@ def attribution(
     fmt: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -339,10 +355,10 @@ def attribution(
         report = run_attribution(
             store_root(store),
             filters,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
         )
         print_attribution(console, report, fmt)
-        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells))
+        small_cells_notice(console, fmt, PrivacyPolicy(min_cell_size, allow_small_cells, perturb))
 
     run_safely(action)
