@@ -40,7 +40,7 @@ SETTINGS = settings(
 counts = st.integers(min_value=0, max_value=40) | st.integers(min_value=1, max_value=10)
 
 
-def _write(root: Path, cells: dict[tuple[str, ...], int], key: str) -> Path:
+def _write(root: Path, cells: dict[tuple[str, str], int], key: str) -> Path:
     records: list[dict[str, Any]] = []
     first = 1
     for cell, patients in cells.items():
@@ -51,7 +51,7 @@ def _write(root: Path, cells: dict[tuple[str, ...], int], key: str) -> Path:
     return write_store(root, records or lines_for("97110", 1))
 
 
-def _json(store: Path, surface: str, path: str, params: list[tuple[str, str]]) -> Any:
+def _json(store: Path, surface: str, path: str, params: Any) -> Any:
     if surface == "api":
         return TestClient(create_app(store)).get(path, params=params).json()
     args = [*path.removeprefix("/api/").split("/"), "--store", str(store), "--format", "json"]
@@ -123,8 +123,8 @@ def test_random_explore_breakdowns(states: dict[str, int]) -> None:
     if explore["total"] is None:
         return
     by_state = next(b for b in explore["breakdowns"] if b["dimension"] == "state")
-    table = {"total": explore["total"],
-             "rows": [{"code": r["key"], "value": r["value"]} for r in by_state["rows"]]}  # fmt: skip
+    rows = [{"code": r["key"], "value": r["value"]} for r in by_state["rows"]]
+    table = {"total": explore["total"], "rows": rows}
     if not by_state["rows"]:
         assert "primary" not in by_state["suppression"]  # withheld whole, no counts
         return
