@@ -9,22 +9,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi import Depends, FastAPI, Query
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
+from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery, build_filters
 from claimscope.analysis.run import run_attribution, run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
-from claimscope.ingest.base import IngestError
+from claimscope.analysis.vocab import vocabulary
+from claimscope.api.docs import install_docs
+from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.store.catalog import summarise_store
-from claimscope.store.connection import StoreError
 from claimscope.store.layout import default_store_root
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
+# Bounds keep one request from running for minutes (replicates=100000 did).
+MAX_LIMIT = 1000
+MAX_REPLICATES = 2000
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1 to {MAX_LIMIT}.")]
+ReplicatesParam = Annotated[
+    int, Query(ge=1, le=MAX_REPLICATES, description=f"Bootstrap replicates, 1 to {MAX_REPLICATES}.")
+]
 
 
 def common_filters(
@@ -52,7 +60,9 @@ def common_filters(
     )
 
 
-def privacy_policy(min_cell_size: int = 11, allow_small_cells: bool = False) -> PrivacyPolicy:
+def privacy_policy(
+    min_cell_size: Annotated[int, Query(ge=1)] = 11, allow_small_cells: bool = False
+) -> PrivacyPolicy:
     """Suppression settings; below 11 only with ``allow_small_cells=true`` (recorded)."""
     return PrivacyPolicy(min_cell_size, allow_small_cells)
 
@@ -64,16 +74,15 @@ PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
 def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
     root = store_root or default_store_root()
-    app = FastAPI(title="claimscope", version=__version__)
-
-    @app.exception_handler(QueryError)
-    @app.exception_handler(StoreError)
-    @app.exception_handler(IngestError)
-    @app.exception_handler(ValueError)
-    @app.exception_handler(KeyError)
-    async def user_error(_: Request, exc: Exception) -> JSONResponse:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        return JSONResponse(status_code=400, content={"error": message})
+    app = FastAPI(
+        title="claimscope",
+        version=__version__,
+        docs_url=None,  # served by install_docs from bundled assets, not a CDN
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    install_docs(app)
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -93,7 +102,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
 
     @app.get("/api/top")
     def top(
-        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: int = 15
+        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: LimitParam = 15
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
@@ -105,7 +114,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         privacy: PrivacyDep,
         measure: str = "services",
         grain: str = "month",
-        limit: int = 5,
+        limit: LimitParam = 5,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
         query = TrendQuery(
@@ -128,10 +137,10 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         privacy: PrivacyDep,
         cohort: Annotated[list[str], Query()],
         measure: str = "services",
-        limit: int = 15,
+        limit: LimitParam = 15,
         ci: bool = False,
         seed: int = 42,
-        replicates: int = 200,
+        replicates: ReplicatesParam = 200,
     ) -> dict[str, Any]:
         """Cohorts side by side; the contract of ``claimscope compare``."""
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
@@ -145,5 +154,10 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     def attribution(filters: FiltersDep, privacy: PrivacyDep) -> dict[str, Any]:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
         return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
+
+    @app.get("/api/vocab/{kind}")
+    def vocab(kind: str, codes: str | None = None) -> dict[str, Any]:
+        """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
+        return vocabulary(kind, codes, folders=(root,)).to_dict()
 
     return app

@@ -13,6 +13,8 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
+from rich.console import Console
+
 from claimscope.analysis.describe import Description
 
 
@@ -51,6 +53,7 @@ def markdown_footer(description: Description) -> str:
     return "\n" + "\n".join(f"- {line}" for line in description.lines())
 
 
-def caption(description: Description, *first: str) -> str:
-    """A table caption: ``first`` lines (e.g. the total), then the facts and notes."""
-    return "\n".join([*first, *description.lines()])
+def print_facts(console: Console, description: Description) -> None:
+    """The facts and notes under a table, one per line, dimmed, never re-wrapped."""
+    for line in description.lines():
+        console.print(line, style="dim", soft_wrap=True, markup=False, highlight=False)

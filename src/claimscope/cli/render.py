@@ -17,7 +17,7 @@ from rich.table import Table
 from claimscope.analysis.describe import Description, describe
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.tables import result_table
-from claimscope.cli.output import caption, csv_text, markdown_footer, markdown_heading
+from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
 
 OUTPUT_FORMATS: Final = ("table", "json", "csv", "markdown")
 SUPPRESSED: Final = "suppressed"
@@ -64,7 +64,7 @@ def top_table(result: TopResult, description: Description | None = None) -> Tabl
     table = Table(
         title=description.title,
         title_justify="left",
-        caption=caption(description, _total_line(result)),
+        caption=_total_line(result),
         caption_justify="left",
     )
     for header, justify in zip(
@@ -142,6 +142,7 @@ def print_top(console: Console, result: TopResult, fmt: str, title: str | None =
         console.out(top_markdown(result), highlight=False)
     else:
         console.print(top_table(result))
+        print_facts(console, describe("top", result.to_dict()))
 
 
 def sources_table(sources: Sequence[dict[str, Any]]) -> Table:

@@ -11,7 +11,7 @@ from claimscope.analysis.attribution_report import AttributionReport
 from claimscope.analysis.compare import CompareResult, side_by_side
 from claimscope.analysis.describe import describe
 from claimscope.analysis.tables import result_table
-from claimscope.cli.output import caption, markdown_footer, markdown_heading
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
 
 
@@ -33,10 +33,7 @@ def compare_table(result: CompareResult) -> Table:
     table = Table(
         title=description.title,
         title_justify="left",
-        caption=caption(
-            description,
-            "rank · share; (in brackets) ranked outside that cohort's top N; — not billed",
-        ),
+        caption="rank · share; (in brackets) ranked outside that cohort's top N; — not billed",
         caption_justify="left",
     )
     table.add_column("Code")
@@ -102,6 +99,7 @@ def print_compare(console: Console, result: CompareResult, fmt: str) -> None:
         for ranking in result.cohorts:
             for note in ranking.full.notes:
                 console.print(f"[yellow]{ranking.cohort.name}: {note}[/]", highlight=False)
+        print_facts(console, describe("compare", result.to_dict()))
 
 
 def _count(value: Any) -> str:
@@ -165,5 +163,4 @@ def print_attribution(console: Console, report: AttributionReport, fmt: str) -> 
     console.print(f"[bold]{description.title}[/]", highlight=False)
     for table in attribution_tables(report):
         console.print(table)
-    for line in description.lines():
-        console.print(line, style="dim", highlight=False, markup=False)
+    print_facts(console, description)

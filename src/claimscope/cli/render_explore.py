@@ -7,7 +7,7 @@ from rich.table import Table
 
 from claimscope.analysis.describe import describe
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
-from claimscope.cli.output import markdown_footer, markdown_heading
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, format_value, result_csv, to_json
 
 
@@ -66,5 +66,4 @@ def print_explore(console: Console, result: DrilldownResult, fmt: str) -> None:
         console.print(f"{result.subsection or ''}  ·  total {unit}: {total}", highlight=False)
         for breakdown in result.breakdowns:
             console.print(breakdown_table(breakdown, unit))
-        for line in description.lines():
-            console.print(line, style="dim", highlight=False, markup=False)
+        print_facts(console, description)

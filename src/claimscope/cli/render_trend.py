@@ -9,7 +9,7 @@ from rich.table import Table
 
 from claimscope.analysis.describe import describe
 from claimscope.analysis.trend import TrendResult
-from claimscope.cli.output import caption, markdown_footer, markdown_heading
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
 
 SPARKS: Final = "▁▂▃▄▅▆▇█"
@@ -37,10 +37,7 @@ def trend_table(result: TrendResult) -> Table:
     table = Table(
         title=f"{description.title}, by {result.query['grain']}",
         title_justify="left",
-        caption=caption(
-            description,
-            "pp = percentage points; slope from a least-squares line through shown periods",
-        ),
+        caption="pp = percentage points; slope from a least-squares line through shown periods",
         caption_justify="left",
     )
     for header, justify in (
@@ -95,3 +92,4 @@ def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
         console.print(trend_table(result))
         for sentence in result.sentences:
             console.print(f"• {sentence}", highlight=False)
+        print_facts(console, describe("trend", result.to_dict()))
