@@ -18,7 +18,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from claimscope.analysis.bootstrap import Uncertainty
+from claimscope.analysis.bootstrap import Uncertainty, bootstrap_ranking
 from claimscope.analysis.cohorts import Cohort
 from claimscope.analysis.compare import CompareResult, lines_scope
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
@@ -29,7 +29,7 @@ from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.analysis.versions import effective_lines
 from claimscope.insight.sentences import explain_comparison
-from claimscope.store.connection import Connection
+from claimscope.store.connection import Connection, StoreError
 
 
 @dataclass(frozen=True)
@@ -57,11 +57,19 @@ class EarlierWindow:
     label: str  # "the previous nine months", "the same months a year earlier"
     month_from: str
     month_to: str
-    result: TopResult
+    result: TopResult | None  # None: the store has no files for the window
+
+    @property
+    def span(self) -> str:
+        """``2022-04 to 2022-12``, or the one month."""
+        if self.month_from == self.month_to:
+            return self.month_from
+        return f"{self.month_from} to {self.month_to}"
 
     @property
     def has_data(self) -> bool:
-        return not self.result.coverage.empty and self.result.total is not None
+        result = self.result
+        return result is not None and not result.coverage.empty and result.total is not None
 
 
 @dataclass
@@ -113,15 +121,20 @@ def _gather(connection: Connection, request: ReportRequest) -> ReportData:
             replicates=request.replicates,
         )
         first = comparison.cohorts[0]
-        headline, uncertainty, label = first.top, first.uncertainty, first.cohort.label
-    elif cohorts:
-        label = cohorts[0].label
-        headline = rank_code_shares(
-            _selected(connection, cohorts[0], base.filters), _narrow(base, cohorts[0])
-        )
+        headline, uncertainty = first.top, first.uncertainty
     else:
-        headline = rank_code_shares(store_lines(connection, base.filters), base)
+        head = cohorts[0] if cohorts else None
+        query = _narrow(base, head) if head else base
+        selected = _selected(connection, head, query.filters)
+        headline = rank_code_shares(selected, query)
+        if request.ci:
+            full = rank_code_shares(selected, dataclasses.replace(query, limit=None))
+            uncertainty = bootstrap_ranking(
+                selected, query.filters, full, replicates=request.replicates, seed=request.seed
+            )
     head_cohort = cohorts[0] if cohorts else None
+    if head_cohort is not None and _restricts(head_cohort):
+        label = head_cohort.label
     filters = head_cohort.filters(base.filters) if head_cohort else base.filters
     data = ReportData(request, headline, label, uncertainty, comparison, None, [], {})
     data.trend = _trend(connection, head_cohort, filters, request, data)
@@ -133,6 +146,11 @@ def _gather(connection: Connection, request: ReportRequest) -> ReportData:
                 lines, row.code, filters, measure=_additive(base.measure), privacy=base.privacy
             )
     return data
+
+
+def _restricts(cohort: Cohort) -> bool:
+    """Whether the cohort selects fewer lines than the report's own filters (``rehab``: no)."""
+    return set(cohort.describe()) - {"name", "label", "origin"} != set()
 
 
 def _narrow(base: TopQuery, cohort: Cohort) -> TopQuery:
@@ -203,7 +221,12 @@ def _earlier(
             filters, month_from=_shift(start, shift), month_to=_shift(end, shift)
         )
         query = dataclasses.replace(request.base, filters=window, limit=None)
-        result = rank_code_shares(_selected(connection, cohort, window), query)
+        try:
+            result: TopResult | None = rank_code_shares(
+                _selected(connection, cohort, window), query
+            )
+        except StoreError:
+            result = None  # no files for those months at all
         out.append(
             EarlierWindow(
                 label, month_label(_shift(start, shift)), month_label(_shift(end, shift)), result

@@ -34,7 +34,7 @@ from claimscope.insight.sentences import (
     code_phrase,
     join,
     ordinal,
-    tie_runs,
+    ranked_tie_runs,
 )
 from claimscope.insight.sentences import comparison_sentences as sentences_for
 from claimscope.insight.trend_sentences import trend_sentences
@@ -51,8 +51,8 @@ def headline_sentences(data: ReportData) -> list[str]:
     figures = ranked_figures(result)
     if not figures:
         return [
-            f"Every figure of this selection{who} is suppressed under the cell-size rule "
-            "(counts from 1 to 10 are never shown), so nothing can be ranked."
+            f"Every figure of this selection{who} is suppressed under the cell-size rule, "
+            "so nothing can be ranked."
         ]
     out = [_leader_sentence(result, figures, data)]
     out.extend(_runner_up_sentence(figures))
@@ -126,24 +126,17 @@ def _concentration_sentence(result: TopResult, figures: list[RankedFigures]) -> 
 
 def _headline_ties(data: ReportData) -> list[str]:
     """The headline's statistical ties (from the bootstrap, when intervals were asked for)."""
-    if data.comparison is None or data.uncertainty is None:
-        return []
-    ranking = data.comparison.cohorts[0]
+    rows = [r for r in data.headline.rows if r.rank is not None]
+    by_code = {r.code: r for r in rows}
     out = []
-    for run in tie_runs(ranking, DEPTH):
-        names = join([code_phrase(c, _name(ranking, c)) for c in run])
-        first = ranking.row(run[0])
-        place = "first place" if first and first.rank == 1 else "their order"
+    for run in ranked_tie_runs(rows, data.uncertainty, DEPTH):
+        names = join([code_phrase(c, by_code[c].name) for c in run])
+        place = "first place" if by_code[run[0]].rank == 1 else "their order"
         out.append(
             f"{capitalise(names)} are statistically tied: the 95% bootstrap interval of the "
             f"difference between their shares includes zero, so {place} is not settled."
         )
     return out
-
-
-def _name(ranking: CohortRanking, code: str) -> str | None:
-    row = ranking.row(code)
-    return row.name if row else None
 
 
 def comparison_sentences(data: ReportData) -> list[str]:
@@ -160,18 +153,8 @@ def comparison_sentences(data: ReportData) -> list[str]:
     if len(shown) >= 2:
         overlaps = [o for o in result.overlaps if o.a in names and o.b in names]
         out = sentences_for(dataclasses.replace(result, cohorts=shown, overlaps=overlaps))
-    elif len(shown) == 1:
-        out = _single_list(shown[0], result.measure)
     out.extend(_empty_cohort_sentence(c) for c in result.cohorts if not c.ranked)
     return out
-
-
-def _single_list(ranking: CohortRanking, measure: str) -> list[str]:
-    """The one list left to describe: its leader and share."""
-    top = ranking.ranked[0]
-    share = share_text(exact_share(top, ranking.full.total))
-    subject = capitalise(code_phrase(top.code, top.name))
-    return [f"{subject} leads the {ranking.cohort.label} list with {share} of {unit_of(measure)}."]
 
 
 def _empty_cohort_sentence(ranking: CohortRanking) -> str:
@@ -202,17 +185,22 @@ class Move:
 
 def moves(data: ReportData, window: EarlierWindow) -> list[Move]:
     """Each ranked headline code with its rank and share in ``window`` (None when hidden)."""
+    if window.result is None:
+        return []
+    total = window.result.total
     then = {r.code: r for r in window.result.rows if r.rank is not None}
     out = []
     for figures in ranked_figures(data.headline):
         earlier = then.get(figures.row.code)
-        share_then = exact_share(earlier, window.result.total) if earlier else None
+        share_then = exact_share(earlier, total) if earlier else None
         out.append(Move(figures.row, figures.share, earlier.rank if earlier else None, share_then))
     return out
 
 
 def change_sentences(data: ReportData) -> list[str]:
     """Movers against the previous period and a year earlier, then movement within the period."""
+    if not ranked_figures(data.headline):
+        return []  # nothing ranked, nothing moved
     out: list[str] = []
     missing = [w for w in data.earlier if not w.has_data]
     for window in data.earlier:
@@ -233,7 +221,7 @@ def change_sentences(data: ReportData) -> list[str]:
 def _window_sentences(data: ReportData, window: EarlierWindow) -> list[str]:
     items = moves(data, window)
     known = [m for m in items if m.points is not None]
-    where = f"Against {window.label} ({window.month_from} to {window.month_to})"
+    where = f"Against {window.label} ({window.span})"
     out = []
     gain = max(known, key=lambda m: m.points or 0.0, default=None)
     loss = min(known, key=lambda m: m.points or 0.0, default=None)

@@ -10,7 +10,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from claimscope.analysis.compare import CohortRanking, CompareResult
+from claimscope.analysis.bootstrap import Uncertainty
+from claimscope.analysis.compare import CompareResult
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
 from claimscope.analysis.trend import TrendResult
 from claimscope.insight.report_data import EarlierWindow, ReportData
@@ -48,7 +49,6 @@ def explore_anchor(code: str) -> str:
 def ranking_table(data: ReportData) -> Table:
     """Rank, code, name, share, value; cumulative share and lead; intervals when computed."""
     result = data.headline
-    ranking = data.comparison.cohorts[0] if data.comparison else None
     headers = ["Rank", "Code", "Name", "Share", "Value", "Cumulative share", "Points ahead of next"]
     with_ci = data.uncertainty is not None
     if with_ci:
@@ -66,8 +66,8 @@ def ranking_table(data: ReportData) -> Table:
             share_text(figures.cumulative),
             points_text(figures.points_ahead, sign=False),
         ]
-        if with_ci and ranking is not None:
-            cells += _interval_cells(ranking, row.code)
+        if with_ci:
+            cells += _interval_cells(data.uncertainty, row.code)
         links[len(rows)] = explore_anchor(row.code)
         rows.append(cells)
     for row in result.rows:
@@ -88,10 +88,10 @@ def ranking_table(data: ReportData) -> Table:
     )
 
 
-def _interval_cells(ranking: CohortRanking, code: str) -> list[str]:
-    if ranking.uncertainty is None or code not in ranking.uncertainty.per_code:
+def _interval_cells(uncertainty: Uncertainty | None, code: str) -> list[str]:
+    if uncertainty is None or code not in uncertainty.per_code:
         return ["", ""]
-    info = ranking.uncertainty.per_code[code]
+    info = uncertainty.per_code[code]
     return [f"{percent(info.ci[0])} to {percent(info.ci[1])}", percent(info.rank_stability, 0)]
 
 
@@ -134,7 +134,7 @@ def _side_by_side(result: CompareResult, data: ReportData) -> Table:
                 cells += ["", ""] if with_ci else []
                 continue
             cells += [str(row.rank), share_text(exact_share(row, ranking.full.total))]
-            cells += _interval_cells(ranking, code) if with_ci else []
+            cells += _interval_cells(ranking.uncertainty, code) if with_ci else []
         rows.append(cells)
     step = 4 if with_ci else 2
     numeric = {i for i in range(2, len(headers)) if (i - 2) % step in (0, 1)}
@@ -169,8 +169,8 @@ def _two(value: float | None) -> str:
 
 
 def mover_table(data: ReportData, window: EarlierWindow, index: int) -> Table:
-    headers = ["Rank", "Code", "Name", "Share", f"Rank {window.month_from} to {window.month_to}",
-               f"Share {window.month_from} to {window.month_to}", "Change (points)"]  # fmt: skip
+    headers = ["Rank", "Code", "Name", "Share", f"Rank {window.span}", f"Share {window.span}",
+               "Change (points)"]  # fmt: skip
     rows = [
         [
             str(m.row.rank),
@@ -184,7 +184,7 @@ def mover_table(data: ReportData, window: EarlierWindow, index: int) -> Table:
         for m in moves(data, window)
     ]
     caption = f"Ranks and shares against {window.label}"
-    query = _query("top", window.result.query, data)
+    query = _query("top", window.result.query if window.result else {}, data)
     return Table(f"movers-{index}", caption, headers, rows, {0, 3, 4, 5, 6}, query)
 
 
