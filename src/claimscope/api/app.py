@@ -146,4 +146,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
         return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
 
+    from claimscope.api.views import register_views  # explorer views, report, chart assets
+
+    register_views(app, root, engine)
     return app
