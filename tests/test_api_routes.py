@@ -126,4 +126,4 @@ def test_the_explorer_page_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert "Explore" in client.get("/static/app.js").text
-    assert "/api/top" in client.get("/static/app.js").text
+    assert "/api/view/top" in client.get("/static/app.js").text

@@ -191,4 +191,7 @@ def create_app(
         """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
         return vocabulary(kind, codes, folders=(root,)).to_dict()
 
+    from claimscope.api.views import register_views  # explorer views, report, chart assets
+
+    register_views(app, root, engine)
     return app
