@@ -170,11 +170,15 @@ def explore_code(
         query, code, code_name(code), subsection_of(code), measure, None, [], coverage
     )
     if coverage.empty:
+        base.total = 0.0  # a true zero: nothing to protect, and "suppressed" would mislead
         base.notes.append("no claim lines match these filters")
         return base
     plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     if not plan.measure.additive:
-        raise QueryError("breakdowns need an additive measure (services, lines, allowed, paid)")
+        raise QueryError(
+            "breakdowns need an additive measure (services, lines, allowed, paid)",
+            parameter="measure",
+        )
     totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
     record = totals.to_pyarrow().to_pylist()[0]
     total, total_cells = float(record["value"] or 0), cell_count(record)

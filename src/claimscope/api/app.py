@@ -10,22 +10,36 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
+from claimscope.analysis.query import (
+    Filters,
+    PrivacyPolicy,
+    QueryError,
+    TopQuery,
+    build_filters,
+)
 from claimscope.analysis.run import run_attribution, run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
-from claimscope.ingest.base import IngestError
+from claimscope.analysis.vocab import vocabulary
+from claimscope.api.docs import install_docs
+from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
-from claimscope.store.connection import StoreError
 from claimscope.store.layout import default_store_root
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
+# Bounds keep one request from running for minutes (replicates=100000 did).
+MAX_LIMIT = 1000
+MAX_REPLICATES = 2000
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1 to {MAX_LIMIT}.")]
+ReplicatesParam = Annotated[
+    int, Query(ge=1, le=MAX_REPLICATES, description=f"Bootstrap replicates, 1 to {MAX_REPLICATES}.")
+]
 
 
 def common_filters(
@@ -63,12 +77,14 @@ def privacy_policy(request: Request, min_cell_size: int | None = None) -> Privac
     if "allow_small_cells" in request.query_params:
         raise QueryError(
             "allow_small_cells is set by the server (claimscope serve --allow-small-cells), "
-            "not by a request"
+            "not by a request",
+            parameter="allow_small_cells",
         )
     if min_cell_size is not None and min_cell_size < server.min_cell_size:
         raise QueryError(
             f"min_cell_size {min_cell_size} is below this server's threshold of "
-            f"{server.min_cell_size}: a request may raise the threshold, never lower it"
+            f"{server.min_cell_size}: a request may raise the threshold, never lower it",
+            parameter="min_cell_size",
         )
     wanted = server.min_cell_size if min_cell_size is None else min_cell_size
     return PrivacyPolicy(wanted, server.allow_small_cells, server.perturb)
@@ -87,17 +103,16 @@ def create_app(
     CMS rule, exact figures; ``claimscope serve`` turns perturbation on).
     """
     root = store_root or default_store_root()
-    app = FastAPI(title="claimscope", version=__version__)
+    app = FastAPI(
+        title="claimscope",
+        version=__version__,
+        docs_url=None,  # served by install_docs from bundled assets, not a CDN
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    install_docs(app)
     app.state.privacy = privacy or PrivacyPolicy()
-
-    @app.exception_handler(QueryError)
-    @app.exception_handler(StoreError)
-    @app.exception_handler(IngestError)
-    @app.exception_handler(ValueError)
-    @app.exception_handler(KeyError)
-    async def user_error(_: Request, exc: Exception) -> JSONResponse:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        return JSONResponse(status_code=400, content={"error": message})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -119,7 +134,7 @@ def create_app(
 
     @app.get("/api/top")
     def top(
-        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: int = 15
+        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: LimitParam = 15
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
@@ -131,7 +146,7 @@ def create_app(
         privacy: PrivacyDep,
         measure: str = "services",
         grain: str = "month",
-        limit: int = 5,
+        limit: LimitParam = 5,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
         query = TrendQuery(
@@ -154,10 +169,10 @@ def create_app(
         privacy: PrivacyDep,
         cohort: Annotated[list[str], Query()],
         measure: str = "services",
-        limit: int = 15,
+        limit: LimitParam = 15,
         ci: bool = False,
         seed: int = 42,
-        replicates: int = 200,
+        replicates: ReplicatesParam = 200,
     ) -> dict[str, Any]:
         """Cohorts side by side; the contract of ``claimscope compare``."""
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
@@ -172,4 +187,12 @@ def create_app(
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
         return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
 
+    @app.get("/api/vocab/{kind}")
+    def vocab(kind: str, codes: str | None = None) -> dict[str, Any]:
+        """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
+        return vocabulary(kind, codes, folders=(root,)).to_dict()
+
+    from claimscope.api.views import register_views  # explorer views, report, chart assets
+
+    register_views(app, root, engine)
     return app
