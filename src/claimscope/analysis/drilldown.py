@@ -27,7 +27,7 @@ from claimscope.analysis.measures import (
 from claimscope.analysis.modifiers import modifier_rows
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.analysis.suppression import (
+from claimscope.privacy import (
     SHARE_DECIMALS,
     Status,
     SuppressedTable,
@@ -163,11 +163,15 @@ def explore_code(
         query, code, code_name(code), subsection_of(code), measure, None, [], coverage
     )
     if coverage.empty:
+        base.total = 0.0  # a true zero: nothing to protect, and "suppressed" would mislead
         base.notes.append("no claim lines match these filters")
         return base
     plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     if not plan.measure.additive:
-        raise QueryError("breakdowns need an additive measure (services, lines, allowed, paid)")
+        raise QueryError(
+            "breakdowns need an additive measure (services, lines, allowed, paid)",
+            parameter="measure",
+        )
     totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
     record = totals.to_pyarrow().to_pylist()[0]
     total, total_cells = float(record["value"] or 0), cell_count(record)

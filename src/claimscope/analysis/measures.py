@@ -57,13 +57,15 @@ def plan_measure(name: str, record_kinds: set[str], sources: set[str]) -> Measur
     if measure.needs_lines and has_aggregates:
         raise QueryError(
             f"measure {name!r} needs claim lines, but aggregated sources are in the selection "
-            f"({', '.join(sorted(sources))}); use --measure services, allowed or paid, or "
-            "restrict --source to claim-line sources"
+            f"({', '.join(sorted(sources))}); use `measure` services, allowed or paid, or "
+            "restrict `source` to claim-line sources",
+            parameter="measure",
         )
     if name == "patients" and has_aggregates and "line" in record_kinds:
         raise QueryError(
             "measure 'patients' cannot mix claim lines with aggregated sources: their "
-            "beneficiary counts are not distinct across rows; restrict --source"
+            "beneficiary counts are not distinct across rows; restrict `source`",
+            parameter="measure",
         )
     return MeasurePlan(
         measure=measure,

@@ -14,6 +14,7 @@ import ibis.expr.types as ir
 
 from claimscope.analysis.attribution_report import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
+from claimscope.analysis.periods import excluded_period_notes
 from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
@@ -49,7 +50,9 @@ def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> Top
     filters = query.filters
     with open_store(store_root, engine) as connection:
         lines = store_lines(connection, filters)
-        return rank_code_shares(lines, query)
+        result = rank_code_shares(lines, query)
+        result.notes.extend(excluded_period_notes(connection, filters))
+        return result
 
 
 def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") -> TrendResult:
@@ -57,7 +60,9 @@ def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") ->
     filters = query.filters
     with open_store(store_root, engine) as connection:
         lines = store_lines(connection, filters)
-        return code_share_trend(lines, query)
+        trend = code_share_trend(lines, query)
+        trend.notes.extend(excluded_period_notes(connection, filters))
+        return trend
 
 
 def run_explore(
@@ -72,7 +77,9 @@ def run_explore(
     """Breakdowns of one code over the store (``claimscope explore``)."""
     with open_store(store_root, engine) as connection:
         lines = store_lines(connection, filters)
-        return explore_code(lines, code, filters, measure=measure, privacy=privacy)
+        result = explore_code(lines, code, filters, measure=measure, privacy=privacy)
+        result.notes.extend(excluded_period_notes(connection, filters))
+        return result
 
 
 def run_attribution(

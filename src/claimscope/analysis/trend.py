@@ -24,10 +24,9 @@ from claimscope.analysis.measures import (
     measure_value,
     plan_measure,
 )
-from claimscope.analysis.privacy_grid import suppress_grid
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.analysis.suppression import kind_for_measure
+from claimscope.privacy import kind_for_measure, suppress_grid
 from claimscope.terminology.names import code_names
 
 GRAINS: Final = ("month", "quarter", "year")
@@ -47,9 +46,11 @@ class TrendQuery:
 
     def __post_init__(self) -> None:
         if self.grain not in GRAINS:
-            raise QueryError(f"grain {self.grain!r} is not one of {', '.join(GRAINS)}")
+            raise QueryError(
+                f"`grain` {self.grain!r} is not one of {', '.join(GRAINS)}", parameter="grain"
+            )
         if self.codes_limit < 1:
-            raise QueryError("--limit must be at least 1")
+            raise QueryError("`limit` must be at least 1", parameter="limit")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -127,12 +128,15 @@ def code_share_trend(lines: ir.Table, query: TrendQuery) -> TrendResult:
             notes=["no claim lines match these filters"],
         )
     if "aggregate" in coverage.record_kinds and query.grain != "year":
-        raise QueryError("aggregated sources cover whole years: use --grain year for them")
+        raise QueryError(
+            "aggregated sources cover whole years: use `grain` year for them", parameter="grain"
+        )
     plan = plan_measure(query.measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     if not plan.measure.additive:
         raise QueryError(
             "trend shares need an additive measure (services, lines, allowed, paid), "
-            f"not {query.measure!r}"
+            f"not {query.measure!r}",
+            parameter="measure",
         )
     with_period = filtered.mutate(period=_period_expr(filtered, query.grain))
     cells = _cells(with_period, plan)
