@@ -16,6 +16,11 @@ from claimscope.ingest.rif import READER, ccw_date, line_status_for
 from tests.conftest import SHARED_DATA
 from tests.test_x12_helpers import ReadResult, loads_cleanly, read_all, write
 
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 RIF_FILES = sorted((SHARED_DATA / "bfd").glob("rif-*"))
 SAMPLE = (SHARED_DATA / "bfd" / "rif-static_sample-a-bcarrier-multiple-lines.txt").read_text()
 HEADER, FIRST = SAMPLE.splitlines()[:2]
@@ -168,11 +173,7 @@ def test_sniff(tmp_path: Path) -> None:
     assert not READER.sniff(tmp_path, b"CLM_ID|BENE_ID|REV_CNTR|HCPCS_CD\n")  # outpatient layout
 
 
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@FUZZ
 @given(
     st.lists(
         st.text(max_size=120).map(str.encode)
@@ -210,11 +211,7 @@ SPELLINGS = {
 HCPCS = st.from_regex(r"\A[A-Z0-9][0-9]{3}[A-Z0-9]\Z")
 
 
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@FUZZ
 @given(
     st.lists(
         st.tuples(HCPCS, st.integers(1, 999), st.dates(date(1991, 1, 1), date(2029, 12, 31)),
