@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -124,7 +123,9 @@ def test_cli_json_and_csv_outputs_are_protected(store: Path, measure: str) -> No
     args = ("top", "--codes", "pmr", "--measure", measure, "--store", str(store))
     payload = json.loads(cli(*args, "--format", "json", "--limit", "4"))
     attack_ranking(payload, knowledge(measure, payload, 4)).assert_protected()
-    rows = list(csv.DictReader(io.StringIO(cli(*args, "--format", "csv", "--limit", "4"))))
+    text = cli(*args, "--format", "csv", "--limit", "4")
+    # The CSV starts with "# " metadata lines (title, filters, suppression), then the table.
+    rows = list(csv.DictReader(line for line in text.splitlines() if not line.startswith("# ")))
     table = [
         {"key": r["code"], "value": float(r["value"]) if r["value"] else None,
          "share": float(r["share"]) if r["share"] else None}
@@ -234,7 +235,8 @@ def test_explore_hides_what_a_breakdown_cannot_protect(tmp_path: Path) -> None:
 
 def test_api_refuses_a_low_threshold_without_the_override(client: Client) -> None:
     response = client.get("/api/top", params={"codes": "pmr", "min_cell_size": 5})
-    assert response.status_code == 400
+    assert response.status_code == 422
+    assert response.json()["error"]["parameter"] == "min_cell_size"
     ok = client.get(
         "/api/top", params={"codes": "pmr", "min_cell_size": 5, "allow_small_cells": "true"}
     )
