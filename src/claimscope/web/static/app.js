@@ -23,7 +23,7 @@ function params() {
 async function getJson(url) {
   const response = await fetch(url);
   const body = await response.json();
-  if (!response.ok) throw new Error(body.error || response.statusText);
+  if (!response.ok) throw new Error(body.error?.message || response.statusText);
   return body;
 }
 
