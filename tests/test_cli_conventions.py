@@ -10,19 +10,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from claimscope import __version__
-from claimscope.cli import app
+from claimscope.cli.loading import progress_step
+from claimscope.ingest.report import ProgressEvent
 from tests.canonical import lines_for, write_store
-
-runner = CliRunner()
-PUF = "cms-puf-2012/Medicare_Provider_Util_Payment_PUF_CY2012_first_rows.txt"
-
-
-def run(*args: str) -> tuple[int, str]:
-    result = runner.invoke(app, list(args))
-    return result.exit_code, result.output
+from tests.test_cli import PUF, run
 
 
 @pytest.fixture(scope="module")
@@ -172,3 +165,13 @@ def test_a_missing_engine_names_the_extra_to_install(
     code, out = run("top", "--store", str(store), "--engine", "pyspark")
     assert code == 2
     assert "pip install 'claimscope[spark]'" in out and "internal error" not in out
+
+
+def test_the_ingest_progress_bar_follows_bytes_or_counts_rows() -> None:
+    path = Path("claims.csv")
+    reading = ProgressEvent(path, 0, 1, rows_read=500, bytes_read=2_000, bytes_total=8_000)
+    assert progress_step(reading) == {"rows": 500, "total": 8_000, "completed": 2_000}
+    no_bytes = ProgressEvent(path, 0, 1, rows_read=900, bytes_read=None, bytes_total=8_000)
+    assert progress_step(no_bytes) == {"rows": 900}  # rows counted, bar not filled
+    done = ProgressEvent(path, 0, 1, rows_read=1_000, bytes_read=None, bytes_total=8_000, done=True)
+    assert progress_step(done) == {"rows": 1_000, "total": 8_000, "completed": 8_000}

@@ -10,14 +10,22 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery, build_filters
+from claimscope.analysis.query import (
+    LINE_STATUS_CHOICES,
+    MEASURES,
+    Filters,
+    PrivacyPolicy,
+    TopQuery,
+    build_filters,
+)
 from claimscope.analysis.run import run_attribution, run_explore, run_top
-from claimscope.analysis.trend import TrendQuery
-from claimscope.analysis.vocab import vocabulary
+from claimscope.analysis.trend import GRAINS, TrendQuery
+from claimscope.analysis.vocab import KINDS, vocabulary
 from claimscope.api.docs import install_docs
 from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
@@ -26,6 +34,10 @@ from claimscope.store.layout import default_store_root
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
+# The closed vocabularies are enums in the schema (documented; the core still checks them).
+MeasureParam = Annotated[str, Query(json_schema_extra={"enum": list(MEASURES)})]
+StatusParam = Annotated[str, Query(json_schema_extra={"enum": list(LINE_STATUS_CHOICES)})]
+GrainParam = Annotated[str, Query(json_schema_extra={"enum": list(GRAINS)})]
 # Bounds keep one request from running for minutes (replicates=100000 did).
 MAX_LIMIT = 1000
 MAX_REPLICATES = 2000
@@ -44,7 +56,7 @@ def common_filters(
     state: ListParam = None,
     pos: ListParam = None,
     source: ListParam = None,
-    status: str = "all",
+    status: StatusParam = "all",
 ) -> Filters:
     """The cohort and period parameters every analysis route accepts."""
     return build_filters(
@@ -102,7 +114,10 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
 
     @app.get("/api/top")
     def top(
-        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: LimitParam = 15
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: MeasureParam = "services",
+        limit: LimitParam = 15,
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
@@ -112,8 +127,8 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     def trend(
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
-        grain: str = "month",
+        measure: MeasureParam = "services",
+        grain: GrainParam = "month",
         limit: LimitParam = 5,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
@@ -124,7 +139,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
 
     @app.get("/api/explore/{code}")
     def explore(
-        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: str = "services"
+        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: MeasureParam = "services"
     ) -> dict[str, Any]:
         """Breakdowns of one code; the contract of ``claimscope explore``."""
         return run_explore(
@@ -136,7 +151,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         filters: FiltersDep,
         privacy: PrivacyDep,
         cohort: Annotated[list[str], Query()],
-        measure: str = "services",
+        measure: MeasureParam = "services",
         limit: LimitParam = 15,
         ci: bool = False,
         seed: int = 42,
@@ -156,7 +171,10 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
 
     @app.get("/api/vocab/{kind}")
-    def vocab(kind: str, codes: str | None = None) -> dict[str, Any]:
+    def vocab(
+        kind: Annotated[str, PathParam(json_schema_extra={"enum": list(KINDS)})],
+        codes: str | None = None,
+    ) -> dict[str, Any]:
         """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
         return vocabulary(kind, codes, folders=(root,)).to_dict()
 

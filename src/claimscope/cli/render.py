@@ -5,8 +5,6 @@ Formatting only: every figure, including what is suppressed, was decided by the 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -14,7 +12,7 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import Description, describe
+from claimscope.analysis.describe import describe
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.tables import result_table
 from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
@@ -57,10 +55,10 @@ def _unit(result: TopResult) -> str:
     return "USD" if result.measure in ("allowed", "paid") else result.measure
 
 
-def top_table(result: TopResult, description: Description | None = None) -> Table:
-    """A Rich table of a ranking: the title names what it answers, the caption the facts."""
+def top_table(result: TopResult) -> Table:
+    """A Rich table of a ranking: the title names what it answers, the caption the total."""
     unit = _unit(result)
-    description = description or describe("top", result.to_dict())
+    description = describe("top", result.to_dict())
     table = Table(
         title=description.title,
         title_justify="left",
@@ -108,14 +106,6 @@ def top_markdown(result: TopResult) -> str:
     lines.append(_total_line(result))
     lines.append(markdown_footer(description))
     return "\n".join(lines)
-
-
-def rows_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
 
 
 def result_csv(kind: str, payload: dict[str, Any]) -> str:

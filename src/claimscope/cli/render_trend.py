@@ -68,6 +68,7 @@ def trend_csv(result: TrendResult) -> str:
 
 
 def trend_markdown(result: TrendResult) -> str:
+    """Heading, the share grid, the sentences, then the facts."""
     description = describe("trend", result.to_dict())
     header = "| code | name | " + " | ".join(result.periods) + " |"
     lines = [markdown_heading(description), header, "|---|---|" + "---:|" * len(result.periods)]
@@ -77,6 +78,7 @@ def trend_markdown(result: TrendResult) -> str:
             for v, h in zip(s.shares, s.suppressed, strict=True)
         ]
         lines.append(f"| {s.code} | {s.name or ''} | " + " | ".join(cells) + " |")
+    lines += ["", *(f"- {s}" for s in result.sentences)]
     return "\n".join(lines) + "\n" + markdown_footer(description)
 
 
@@ -87,7 +89,6 @@ def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
         console.out(trend_csv(result), end="", highlight=False)
     elif fmt == "markdown":
         console.out(trend_markdown(result), highlight=False)
-        console.out("\n".join(["", *(f"- {s}" for s in result.sentences)]), highlight=False)
     else:
         console.print(trend_table(result))
         for sentence in result.sentences:
