@@ -15,6 +15,7 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
+from claimscope.analysis.describe import described
 from claimscope.analysis.query import (
     LINE_STATUS_CHOICES,
     MEASURES,
@@ -121,7 +122,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
-        return run_top(root, query, engine=engine).to_dict()
+        return described("top", run_top(root, query, engine=engine).to_dict())
 
     @app.get("/api/trend")
     def trend(
@@ -135,16 +136,15 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return explain_trend(root, query, engine=engine).to_dict()
+        return described("trend", explain_trend(root, query, engine=engine).to_dict())
 
     @app.get("/api/explore/{code}")
     def explore(
         code: str, filters: FiltersDep, privacy: PrivacyDep, measure: MeasureParam = "services"
     ) -> dict[str, Any]:
         """Breakdowns of one code; the contract of ``claimscope explore``."""
-        return run_explore(
-            root, code, filters, measure=measure, privacy=privacy, engine=engine
-        ).to_dict()
+        result = run_explore(root, code, filters, measure=measure, privacy=privacy, engine=engine)
+        return described("explore", result.to_dict())
 
     @app.get("/api/compare")
     def compare(
@@ -163,12 +163,13 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         result = run_compare(
             root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
         )
-        return result.to_dict()
+        return described("compare", result.to_dict())
 
     @app.get("/api/attribution")
     def attribution(filters: FiltersDep, privacy: PrivacyDep) -> dict[str, Any]:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
-        return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
+        report = run_attribution(root, filters, privacy=privacy, engine=engine)
+        return described("attribution", report.to_dict())
 
     @app.get("/api/vocab/{kind}")
     def vocab(

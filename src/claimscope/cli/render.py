@@ -12,7 +12,7 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.tables import result_table
 from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
@@ -125,7 +125,7 @@ def print_top(console: Console, result: TopResult, fmt: str, title: str | None =
     ``title`` is ignored: the title is derived from the result so that every format agrees.
     """
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("top", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(top_csv(result), end="", highlight=False)
     elif fmt == "markdown":

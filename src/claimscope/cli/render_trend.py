@@ -7,7 +7,7 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.trend import TrendResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
@@ -84,7 +84,7 @@ def trend_markdown(result: TrendResult) -> str:
 
 def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("trend", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(trend_csv(result), end="", highlight=False)
     elif fmt == "markdown":
