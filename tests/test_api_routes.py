@@ -53,7 +53,7 @@ def test_errors_are_422_in_one_shape_naming_the_api_parameter(client: TestClient
     assert error["parameter"] == "from" and "not a valid month" in error["message"]
     error = error_of(client.get("/api/top", params={"min_cell_size": 5}))
     assert error["parameter"] == "min_cell_size"
-    assert "set allow_small_cells" in error["message"] and "--" not in error["message"]
+    assert "never lower it" in error["message"] and "--" not in error["message"]
     error = error_of(client.get("/api/top", params={"limit": "many"}))
     assert error["parameter"] == "limit"
 
@@ -127,7 +127,7 @@ def test_the_explorer_page_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert "Explore" in client.get("/static/app.js").text
-    assert "/api/top" in client.get("/static/app.js").text
+    assert "/api/view/top" in client.get("/static/app.js").text
 
 
 def test_json_carries_its_description(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from claimscope.analysis.query import PrivacyPolicy, QueryError
 from claimscope.analysis.result import CodeRow, Coverage, TopResult
-from claimscope.analysis.suppression import (
+from claimscope.privacy import (
     COUNT_CELLS,
     DOLLAR_CELLS,
     PATIENT_CELLS,
@@ -196,7 +196,7 @@ def test_dollar_remainders_of_small_cells_are_protected_like_counts() -> None:
 
 
 def test_min_cell_size_below_11_is_refused_without_the_override() -> None:
-    with pytest.raises(QueryError, match="set `allow_small_cells`"):
+    with pytest.raises(QueryError, match="allow_small_cells"):
         PrivacyPolicy(min_cell_size=5)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Query
+from fastapi import Depends, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
@@ -21,6 +21,7 @@ from claimscope.analysis.query import (
     MEASURES,
     Filters,
     PrivacyPolicy,
+    QueryError,
     TopQuery,
     build_filters,
 )
@@ -30,6 +31,7 @@ from claimscope.analysis.vocab import KINDS, vocabulary
 from claimscope.api.docs import install_docs
 from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
+from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
 from claimscope.store.layout import default_store_root
 from claimscope.web import STATIC_DIR
@@ -73,19 +75,40 @@ def common_filters(
     )
 
 
-def privacy_policy(
-    min_cell_size: Annotated[int, Query(ge=1)] = 11, allow_small_cells: bool = False
-) -> PrivacyPolicy:
-    """Suppression settings; below 11 only with ``allow_small_cells=true`` (recorded)."""
-    return PrivacyPolicy(min_cell_size, allow_small_cells)
+def privacy_policy(request: Request, min_cell_size: int | None = None) -> PrivacyPolicy:
+    """The server's suppression settings (``claimscope serve``); a request may only raise them.
+
+    ``allow_small_cells`` is never taken from a request: a client that could send it could
+    lower the threshold the server was started with.
+    """
+    server: PrivacyPolicy = request.app.state.privacy
+    if "allow_small_cells" in request.query_params:
+        raise QueryError(
+            "allow_small_cells is set by the server (claimscope serve --allow-small-cells), "
+            "not by a request",
+            parameter="allow_small_cells",
+        )
+    if min_cell_size is not None and min_cell_size < server.min_cell_size:
+        raise QueryError(
+            f"min_cell_size {min_cell_size} is below this server's threshold of "
+            f"{server.min_cell_size}: a request may raise the threshold, never lower it",
+            parameter="min_cell_size",
+        )
+    wanted = server.min_cell_size if min_cell_size is None else min_cell_size
+    return PrivacyPolicy(wanted, server.allow_small_cells)
 
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
 PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
 
 
-def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
-    """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
+def create_app(
+    store_root: Path | None = None, engine: str = "duckdb", privacy: PrivacyPolicy | None = None
+) -> Any:
+    """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store).
+
+    ``privacy`` is the server's threshold for every request (default: the CMS rule).
+    """
     root = store_root or default_store_root()
     app = FastAPI(
         title="claimscope",
@@ -96,6 +119,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     )
     install_error_handlers(app)
     install_docs(app)
+    app.state.privacy = privacy or PrivacyPolicy()
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -111,7 +135,9 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     @app.get("/api/sources")
     def sources() -> dict[str, Any]:
         """What the store holds, per source (from the ingest ledger)."""
-        return {"sources": [s.to_dict() for s in summarise_store(root)]}
+        policy: PrivacyPolicy = app.state.privacy
+        listed = [s.to_dict() for s in summarise_store(root)]
+        return {"sources": [protect_counts(s, SOURCE_COUNTS, policy) for s in listed]}
 
     @app.get("/api/top")
     def top(
@@ -179,4 +205,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
         return vocabulary(kind, codes, folders=(root,)).to_dict()
 
+    from claimscope.api.views import register_views  # explorer views, report, chart assets
+
+    register_views(app, root, engine)
     return app

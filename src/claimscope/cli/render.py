@@ -16,6 +16,7 @@ from claimscope.analysis.describe import describe, described
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.tables import result_table
 from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
+from claimscope.privacy import SOURCE_COUNTS
 
 OUTPUT_FORMATS: Final = ("table", "json", "csv", "markdown")
 SUPPRESSED: Final = "suppressed"
@@ -148,9 +149,7 @@ def sources_table(sources: Sequence[dict[str, Any]]) -> Table:
             s["name"],
             ", ".join(s["formats"]),
             f"{s['files']:,}",
-            f"{s['read']:,}",
-            f"{s['loaded']:,}",
-            f"{s['quarantined']:,}",
+            *(f"{s[k]:,}" if s[k] is not None else "suppressed" for k in SOURCE_COUNTS),
             months,
         )
     return table

@@ -1,11 +1,12 @@
 """The ingest pipeline: files -> format reader -> validation -> canonical lines -> store.
 
 Each input file is one *batch*: its lines are written under the store's staging folder and
-moved into ``lines/`` only after the whole file was read, together with its quarantine CSV
-and ledger entry. A file that cannot be read leaves nothing behind and raises
-:class:`IngestError` naming it; files of the same run that were loaded before it stay loaded
-(each has its own ledger entry). A file whose bytes (SHA-256) were already loaded into the same
-source is skipped unless ``replace=True``, which swaps the old batch for the new one.
+moved into ``lines/`` only after the whole file was read, together with its quarantine and
+warnings CSVs and ledger entry. Every file of a run is attempted: a file that cannot be read
+leaves nothing behind and is reported as ``rejected`` with the reason, and the run goes on
+with the next file (files loaded before or after it stay loaded; each has its own ledger
+entry). A file whose bytes (SHA-256) were already loaded into the same source is skipped
+unless ``replace=True``, which swaps the old batch for the new one.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import secrets
 import shutil
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +26,13 @@ import pyarrow as pa
 from claimscope.ingest import registry
 from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.canonical import BatchContext, build_lines
-from claimscope.ingest.detect import detect_format
+from claimscope.ingest.detect import UnrecognisedFormat, detect_format
 from claimscope.ingest.prefetch import prefetch
 from claimscope.ingest.pseudonymise import Pseudonymiser
-from claimscope.ingest.quarantine import QuarantineWriter
+from claimscope.ingest.quarantine import QuarantineWriter, warnings_file
 from claimscope.ingest.report import (
+    REJECTED,
+    SKIPPED,
     FileReport,
     IngestOptions,
     IngestReport,
@@ -47,10 +51,11 @@ Progress = Callable[[ProgressEvent], None]
 @dataclass(frozen=True)
 class _Planned:
     path: Path
-    format: str | None  # None: a file inside a directory that no reader recognises
+    format: str | None
     source: str
-    reader: FormatReader | None
+    reader: FormatReader | None  # None: not to be read; ``status`` and ``note`` say why
     note: str = ""
+    status: str = REJECTED
 
 
 def ingest_paths(
@@ -67,7 +72,9 @@ def ingest_paths(
 
     ``fmt`` forces a format (else each file is detected); ``source`` labels every file's rows
     (else the reader's default: ``cms_puf_<year>``, or the format name). Formats and labels are
-    worked out for every file before anything is written, so a naming error costs nothing.
+    worked out for every file before anything is written. Every file is attempted; the report
+    says for each whether it was loaded, skipped or rejected (and why). Only an unusable
+    ``source`` label or a failure of the store itself stops the run.
     """
     options = options or IngestOptions()
     read_options = ReadOptions(
@@ -75,7 +82,12 @@ def ingest_paths(
     )
     if source is not None:
         _checked_label(source)
-    plan = [_plan(path, explicit, fmt, source, read_options) for path, explicit in _expand(paths)]
+    plan = [
+        _Planned(path, None, source or "", None, problem)
+        if problem
+        else _plan(path, explicit, fmt, source, read_options)
+        for path, explicit, problem in _expand(paths)
+    ]
     reports: list[FileReport] = []
     with store.lock():
         shutil.rmtree(store.staging_dir, ignore_errors=True)  # leftovers of a killed run
@@ -84,32 +96,48 @@ def ingest_paths(
         secret = load_or_create_secret(store.secret_path)
         for index, item in enumerate(plan):
             if item.reader is None or item.format is None:
+                reports.append(_not_read(item))
+                continue
+            try:
+                counter = _Counter(item.path, index, len(plan), progress)
                 reports.append(
-                    FileReport(
-                        item.path, "unknown", item.source, skipped=True, warnings=[item.note]
+                    _ingest_file(
+                        item, store, ledger, secret, read_options, options, replace, counter
                     )
                 )
-                continue
-            counter = _Counter(item.path, index, len(plan), progress)
-            reports.append(
-                _ingest_file(item, store, ledger, secret, read_options, options, replace, counter)
-            )
+            except IngestError as exc:
+                reports.append(
+                    FileReport(item.path, item.format, item.source, status=REJECTED,
+                               reason=str(exc))
+                )  # fmt: skip
+            except OSError as exc:  # the file vanished or became unreadable since planning
+                reason = f"{item.path}: cannot read: {exc.strerror or exc}"
+                reports.append(
+                    FileReport(item.path, item.format, item.source, status=REJECTED, reason=reason)
+                )
     return IngestReport(files=reports, quarantine_path=store.quarantine_dir)
 
 
-def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly?) for every path; directories give their non-hidden files."""
+def _not_read(item: _Planned) -> FileReport:
+    return FileReport(
+        item.path, item.format or "unknown", item.source, status=item.status, reason=item.note
+    )
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool, str | None]]:
+    """(file, named explicitly?, problem) for every path; directories give their non-hidden
+    files. A path that is neither a file nor a directory with files comes with its problem."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
             if not found:
-                raise IngestError(f"{path}: directory has no files to ingest")
-            yield from ((p, False) for p in found)
+                yield path, True, f"{path}: directory has no files to ingest"
+            yield from ((p, False, None) for p in found)
         elif path.is_file():
-            yield path, True
+            yield path, True, None
         else:
-            raise IngestError(f"{path}: no such file or directory")
+            yield path, True, f"{path}: no such file or directory"
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -119,19 +147,24 @@ def _hidden(path: Path, root: Path) -> bool:
 def _plan(
     path: Path, explicit: bool, fmt: str | None, source: str | None, options: ReadOptions
 ) -> _Planned:
+    """What to do with one file: its format, reader and source label, or why it is not read
+    (an unrecognised file inside a directory is skipped; one named explicitly is rejected)."""
     try:
         name = fmt or detect_format(path)
+    except UnrecognisedFormat as exc:
+        return _Planned(path, None, source or "", None, str(exc), REJECTED if explicit else SKIPPED)
     except IngestError as exc:
-        if explicit:
-            raise
         return _Planned(path, None, source or "", None, str(exc))
     try:
         reader = registry.get_reader(name)
     except KeyError as exc:
         raise IngestError(f"{path}: {exc.args[0]}") from None
     default = getattr(reader, "default_source", None)
-    label = source or (default(path, options) if default else name)
-    return _Planned(path, name, _checked_label(label), reader)
+    try:
+        label = _checked_label(source or (default(path, options) if default else name))
+    except IngestError as exc:
+        return _Planned(path, name, source or "", None, str(exc))
+    return _Planned(path, name, label, reader)
 
 
 def _checked_label(label: str) -> str:
@@ -148,6 +181,7 @@ class _Counter:
     def __init__(self, path: Path, index: int, count: int, progress: Progress | None) -> None:
         self.path, self.index, self.count, self.progress = path, index, count, progress
         self.read = self.loaded = self.quarantined = 0
+        self.flags: Counter[tuple[str, str]] = Counter()  # soft findings on loaded rows
         self.bytes_total = path.stat().st_size
 
     def emit(self, bytes_read: int | None, done: bool = False) -> None:
@@ -175,9 +209,9 @@ def _ingest_file(
     previous = ledger.find(sha256, item.source)
     if previous and not replace:
         first = previous[0]
-        report.skipped = True
+        report.status = SKIPPED
         report.batch_id = first.batch_id
-        report.warnings.append(
+        report.reason = (
             f"the same file was loaded into source {item.source!r} as batch "
             f"{first.batch_id} at {first.ingested_at}; use replace to load it again"
         )
@@ -187,19 +221,23 @@ def _ingest_file(
     ctx = BatchContext(item.source, item.format, batch_id, str(item.path), pseudonymiser)
     writer = BatchWriter(store, item.source, batch_id)
     quarantine = QuarantineWriter(store.staging_dir / f"{batch_id}.quarantine.csv")
+    flagged = QuarantineWriter(store.staging_dir / f"{batch_id}.warnings.csv")
     warnings = Warnings()
     try:
         for staging in prefetch(_batches(item, read_options)):
-            _load_batch(staging, ctx, options, writer, quarantine, warnings, counter)
+            _load_batch(staging, ctx, options, writer, (quarantine, flagged), warnings, counter)
         _reconcile(counter)
         for entry in previous:  # replace: the old batch goes only once the new one is complete
             remove_batch(store, entry.source, entry.batch_id)
+            warnings_file(store, entry.batch_id).unlink(missing_ok=True)
         if previous:
             ledger.remove(e.batch_id for e in previous)
         files = writer.commit()
         quarantine_file = quarantine.commit(store.quarantine_file(batch_id))
+        report.warnings_file = flagged.commit(warnings_file(store, batch_id))
     except BaseException:
         quarantine.abort()
+        flagged.abort()
         writer.abort()
         raise
     report.read, report.loaded, report.quarantined = (
@@ -211,6 +249,7 @@ def _ingest_file(
     report.batch_id = batch_id
     report.quarantine_file = quarantine_file
     report.quarantine_reasons = dict(quarantine.reasons.most_common())
+    report.warning_reasons = dict(counter.flags.most_common())
     report.months = sorted(writer.months)
     ledger.append(
         LedgerEntry(
@@ -253,10 +292,12 @@ def _load_batch(
     ctx: BatchContext,
     options: IngestOptions,
     writer: BatchWriter,
-    quarantine: QuarantineWriter,
+    outputs: tuple[QuarantineWriter, QuarantineWriter],
     warnings: Warnings,
     counter: _Counter,
 ) -> None:
+    """Validate one staging batch, write its lines, and its quarantine and warnings rows."""
+    quarantine, flagged = outputs
     table = staging.table
     if "source_row" in table.column_names:
         rows = table.column("source_row").combine_chunks().cast(pa.int64())
@@ -269,15 +310,16 @@ def _load_batch(
         rows=rows,
         limits=options.limits,
         field_names=dict(staging.field_names or {}),
+        strict=options.strict,
     )
     lines = build_lines(checked, rows, ctx, warnings)
     writer.write(lines)
     quarantine.write_records(staging.quarantined)
     quarantine.write_table(checked.quarantine)
+    flagged.write_table(checked.flagged)
+    counter.flags.update(checked.warnings)
     for message in staging.warnings:
         warnings.add(message)
-    for message, count in checked.warnings.items():
-        warnings.add(message, count)
     counter.read += staging.read_count
     counter.loaded += lines.num_rows
     counter.quarantined += len(staging.quarantined) + checked.quarantine.num_rows
