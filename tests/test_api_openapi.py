@@ -60,7 +60,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error_and_no_undocumented_response(case: schemathesis.Case) -> None:
     # Every default check (no 5xx; status code, content type, headers and body as documented)
     # except "schema-valid data is accepted": codes, specialty, state... are free text in the
