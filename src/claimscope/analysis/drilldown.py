@@ -236,7 +236,23 @@ def _breakdown(
     grouped = keyed.group_by("key").aggregate(
         value=measure_value(keyed, plan), **cell_counts(keyed)
     )
-    records = sorted(grouped.to_pyarrow().to_pylist(), key=lambda r: (-(r["value"] or 0), r["key"]))
+    records = grouped.to_pyarrow().to_pylist()
+    return breakdown_of(records, plan, dimension, title, labeler, total, total_cells, privacy)
+
+
+def breakdown_of(
+    records: list[dict[str, Any]],
+    plan: MeasurePlan,
+    dimension: str,
+    title: str,
+    labeler: Labeler,
+    total: float,
+    total_cells: float,
+    privacy: PrivacyPolicy,
+) -> Breakdown:
+    """One breakdown, suppressed against the code's total, from its grouped records (``key``,
+    ``value`` and the cell-count columns); shared with the many-code drill-down."""
+    records = sorted(records, key=lambda r: (-(r["value"] or 0), r["key"]))
     table = suppress_cells(
         [float(r["value"] or 0) for r in records],
         [cell_count(r) for r in records],
