@@ -29,9 +29,13 @@ from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
     SHARE_DECIMALS,
+    Perturbation,
     Status,
     SuppressedTable,
+    hide_periods,
     kind_for_measure,
+    perturbation_block,
+    perturbation_for,
     suppress_cells,
     suppression_block,
 )
@@ -52,6 +56,7 @@ class BreakdownRow:
     value: float | None
     share: float | None
     suppressed: bool = False
+    cell_key: int | None = field(default=None, repr=False)  # never serialised
 
     def to_dict(self) -> dict[str, Any]:
         row = {
@@ -96,6 +101,7 @@ class DrilldownResult:
     breakdowns: list[Breakdown]
     coverage: Coverage
     notes: list[str] = field(default_factory=list)
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -107,6 +113,7 @@ class DrilldownResult:
             "total": plain_number(self.total),
             "breakdowns": [b.to_dict() for b in self.breakdowns],
             "data": self.coverage.to_dict(),
+            "perturbation": self.perturbation,
             "notes": self.notes,
         }
 
@@ -179,8 +186,11 @@ def explore_code(
         base.notes.append(
             "all figures suppressed: the code's total is below the cell-size threshold"
         )
+        base.coverage = hide_periods(base.coverage)
         return base
-    base.total = total
+    perturbation = perturbation_for(privacy, kind_for_measure(measure))
+    base.perturbation = perturbation_block(perturbation)
+    base.total = total if perturbation is None else perturbation.count(total, record["cell_key"])
     for dimension, title, expr, labeler in _dimensions():
         if expr is None:
             breakdown = _modifier_breakdown(filtered, plan, title, record, total_cells, privacy)
@@ -189,8 +199,19 @@ def explore_code(
             breakdown = _breakdown(
                 filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy
             )
-        base.breakdowns.append(breakdown)
+        base.breakdowns.append(_perturbed(breakdown, perturbation, base.total))
     return base
+
+
+def _perturbed(breakdown: Breakdown, perturbation: Perturbation | None, total: float) -> Breakdown:
+    """Shown rows with perturbed values, shares of the perturbed total."""
+    if perturbation is None:
+        return breakdown
+    for row in breakdown.rows:
+        if row.value is not None:
+            row.value = perturbation.count(row.value, row.cell_key)
+            row.share = round(row.value / total, SHARE_DECIMALS) if total else None
+    return breakdown
 
 
 def _total_hidden(total: float, total_cells: float, privacy: PrivacyPolicy, measure: str) -> bool:
@@ -215,7 +236,23 @@ def _breakdown(
     grouped = keyed.group_by("key").aggregate(
         value=measure_value(keyed, plan), **cell_counts(keyed)
     )
-    records = sorted(grouped.to_pyarrow().to_pylist(), key=lambda r: (-(r["value"] or 0), r["key"]))
+    records = grouped.to_pyarrow().to_pylist()
+    return breakdown_of(records, plan, dimension, title, labeler, total, total_cells, privacy)
+
+
+def breakdown_of(
+    records: list[dict[str, Any]],
+    plan: MeasurePlan,
+    dimension: str,
+    title: str,
+    labeler: Labeler,
+    total: float,
+    total_cells: float,
+    privacy: PrivacyPolicy,
+) -> Breakdown:
+    """One breakdown, suppressed against the code's total, from its grouped records (``key``,
+    ``value`` and the cell-count columns); shared with the many-code drill-down."""
+    records = sorted(records, key=lambda r: (-(r["value"] or 0), r["key"]))
     table = suppress_cells(
         [float(r["value"] or 0) for r in records],
         [cell_count(r) for r in records],
@@ -239,6 +276,12 @@ def _breakdown(
         total_suppressed=table.total_suppressed,
         reason=table.reason,
     )
+    if table.total_suppressed:
+        # Next to the code's total, counts of hidden cells would pin them (a total of 12 with
+        # one small and one complementary cell can only be 1 + 11): a withheld breakdown
+        # says only that it is withheld.
+        del block["primary"], block["complementary"]
+        block["withheld"] = True
     return Breakdown(dimension, title, rows, block)
 
 
@@ -281,7 +324,7 @@ def _modifier_breakdown(
         "complementary" if s == "shown" and i in hidden else s for i, s in enumerate(table.status)
     ]
     combined = SuppressedTable(tuple(status), table.total_suppressed, table.reason)
-    records = [{"key": r.key, "value": r.value} for r in rows]
+    records = [{"key": r.key, "value": r.value, "cell_key": r.cell_key} for r in rows]
     shown = [] if combined.total_suppressed else _rows(records, combined, _plain, total)
     block = suppression_block(
         privacy,
@@ -308,6 +351,7 @@ def _rows(
             labeler(r["key"]),
             float(r["value"] or 0),
             round(float(r["value"] or 0) / total, SHARE_DECIMALS) if total else None,
+            cell_key=r["cell_key"],
         )
         for i, r in enumerate(records)
         if table.is_shown(i)

@@ -30,6 +30,7 @@ class ModifierRow:
     cells: float
     other_value: float
     other_cells: float
+    cell_key: int | None = None  # the rows' record keys summed (consistent perturbation)
 
 
 def modifier_rows(lines: ir.Table, plan: MeasurePlan, total: dict[str, Any]) -> list[ModifierRow]:
@@ -75,6 +76,7 @@ def _per_modifier(lines: ir.Table, plan: MeasurePlan) -> ir.Table:
         by_modifier.value,
         by_modifier.cell_patients,
         by_modifier.cell_aggregate_services,
+        by_modifier.cell_key,
         mixed=out.mixed.fill_null(0),
     )
 
@@ -91,6 +93,7 @@ def _row(record: dict[str, Any], total: dict[str, Any]) -> ModifierRow:
         cells=cell_count(record),
         other_value=float(total["value"] or 0) - value,
         other_cells=patients + float(record["mixed"] or 0) + aggregates,
+        cell_key=record["cell_key"],
     )
 
 
@@ -101,5 +104,10 @@ def _none_row(lines: ir.Table, plan: MeasurePlan, total: dict[str, Any]) -> Modi
     )
     value = float(none["value"] or 0)
     return ModifierRow(
-        NONE, value, cell_count(none), float(total["value"] or 0) - value, cell_count(other)
+        NONE,
+        value,
+        cell_count(none),
+        float(total["value"] or 0) - value,
+        cell_count(other),
+        cell_key=none["cell_key"],
     )
