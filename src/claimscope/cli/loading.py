@@ -183,7 +183,9 @@ def _ingest_table(report: IngestReport) -> Table:
             header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
         )
     for f in report.files:
-        note = "; ".join([f.reason] if f.reason else f.warnings)
+        # The reason names the file for the error line; the File column already does here.
+        reason = f.reason.removeprefix(f"{f.path}: ") if f.reason else None
+        note = "; ".join([reason] if reason else f.warnings)
         table.add_row(
             str(f.path),
             f.status,
