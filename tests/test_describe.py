@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claimscope.analysis.describe import codes_title, describe, described, filters_text
+from claimscope.insight.describe import codes_title, describe, described, filters_text
 
 
 def payload(**extra: Any) -> dict[str, Any]:

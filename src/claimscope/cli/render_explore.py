@@ -5,10 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe, described
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, format_value, result_csv, to_json
+from claimscope.insight.describe import describe, described
 
 
 def breakdown_table(breakdown: Breakdown, unit: str) -> Table:
