@@ -95,7 +95,7 @@ def privacy_policy(request: Request, min_cell_size: int | None = None) -> Privac
             parameter="min_cell_size",
         )
     wanted = server.min_cell_size if min_cell_size is None else min_cell_size
-    return PrivacyPolicy(wanted, server.allow_small_cells)
+    return PrivacyPolicy(wanted, server.allow_small_cells, server.perturb)
 
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
@@ -107,7 +107,8 @@ def create_app(
 ) -> Any:
     """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store).
 
-    ``privacy`` is the server's threshold for every request (default: the CMS rule).
+    ``privacy`` is the server's threshold and perturbation for every request (default: the
+    CMS rule, exact figures; ``claimscope serve`` turns perturbation on).
     """
     root = store_root or default_store_root()
     app = FastAPI(
