@@ -9,7 +9,6 @@ table beside it shows.
 
 from __future__ import annotations
 
-import copy
 import csv
 import json
 import os
@@ -218,25 +217,22 @@ def short_name(name: str | None) -> str:
 
 def inline_data(spec: dict[str, Any]) -> dict[str, Any]:
     """``spec`` with the state boundaries inlined (for renderers without a loader)."""
-    text = json.dumps(spec)
-    if US_STATES_URL not in text:
-        return spec
-    topology = json.loads(us_states_topology())
-    out = copy.deepcopy(spec)
 
-    def walk(node: Any) -> None:
+    def walk(node: Any) -> Any:
         if isinstance(node, dict):
             if node.get("url") == US_STATES_URL:
-                node.pop("url")
-                node["values"] = topology
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
+                return {**{k: v for k, v in node.items() if k != "url"}, "values": _topology()}
+            return {key: walk(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [walk(value) for value in node]
+        return node
 
-    walk(out)
-    return out
+    return spec if US_STATES_URL not in json.dumps(spec) else dict(walk(spec))
+
+
+@cache
+def _topology() -> dict[str, Any]:
+    return dict(json.loads(us_states_topology()))
 
 
 def to_svg(spec: dict[str, Any]) -> str:
