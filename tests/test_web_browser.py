@@ -249,3 +249,9 @@ def test_the_report_opens_offline_and_links_to_its_explore_sections(
     assert page.locator("#explore-97110 svg g.mark-shape path").count() > 50
     assert_accessible(page)
     screenshot(page, "report")
+    # Printed: navigation and Explore links drop out, each explore section starts a page.
+    page.emulate_media(media="print")
+    assert not page.locator("nav").is_visible()
+    assert page.locator("#explore-97110").evaluate("e => getComputedStyle(e).breakBefore") == "page"
+    pdf = page.pdf(path=str(ARTIFACTS / "report.pdf"))
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 4
