@@ -191,7 +191,9 @@ def test_cli_trend_and_explore_json_are_protected(store: Path) -> None:
 def trend_primary(payload: dict[str, Any]) -> set[tuple[int, int]]:
     """Hidden cells that are small: per month, each code has half its patients."""
     leaders = [s["code"] for s in payload["series"][:-1]]
-    assert leaders == ["97110", "97140", "97010"]  # 97010: 50 services, 5 patients a month
+    # 97010 (50 services from 10 patients) is hidden by top, so it cannot lead: its place in
+    # the order would tell its size.
+    assert leaders == ["97110", "97140", "97530"]
     small = set()
     for i, series in enumerate(payload["series"]):
         codes = [series["code"]] if series["code"] in CODES else sorted(set(CODES) - set(leaders))
@@ -199,7 +201,6 @@ def trend_primary(payload: dict[str, Any]) -> set[tuple[int, int]]:
             # The "other" row is judged by its largest code (a safe lower bound of its people).
             if hidden and max(monthly_patients(c, j) for c in codes) < 11:
                 small.add((i, j))
-    assert (2, 0) in small and (2, 1) in small
     return small
 
 

@@ -19,6 +19,7 @@ from claimscope.analysis.drilldown import (
     UNKNOWN,
     DrilldownResult,
     _dimensions,
+    _perturbed,
     _total_hidden,
     breakdown_of,
 )
@@ -31,6 +32,7 @@ from claimscope.analysis.measures import (
     plan_measure,
 )
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
+from claimscope.privacy import hide_periods, kind_for_measure, perturbation_block, perturbation_for
 from claimscope.terminology.codesets import parse_code_spec, subsection_of
 from claimscope.terminology.names import code_names
 
@@ -77,6 +79,7 @@ def explore_codes(
             parameter="measure",
         )
     totals = _grouped(filtered.mutate(key=filtered.hcpcs_code), plan)
+    perturbation = perturbation_for(privacy, kind_for_measure(measure))
     shown: dict[str, tuple[float, float]] = {}
     for code, result in out.items():
         record = next(iter(totals.get(code, [])), None)
@@ -89,18 +92,23 @@ def explore_codes(
             result.notes.append(
                 "all figures suppressed: the code's total is below the cell-size threshold"
             )
+            result.coverage = hide_periods(result.coverage)
             continue
-        result.total = total
+        result.perturbation = perturbation_block(perturbation)
+        result.total = (
+            total if perturbation is None else perturbation.count(total, record["cell_key"])
+        )
         shown[code] = (total, cells)
     for dimension, title, expr, labeler in _dimensions():
-        if dimension not in dimensions or not shown:
+        if dimension not in dimensions or expr is None or not shown:
             continue
         grouped = _grouped(filtered.mutate(key=expr(filtered).fill_null(UNKNOWN)), plan)
         for code, (total, cells) in shown.items():
             records = grouped.get(code, [])
-            out[code].breakdowns.append(
-                breakdown_of(records, plan, dimension, title, labeler, total, cells, privacy)
+            breakdown = breakdown_of(
+                records, plan, dimension, title, labeler, total, cells, privacy
             )
+            out[code].breakdowns.append(_perturbed(breakdown, perturbation, out[code].total or 0.0))
     return out
 
 

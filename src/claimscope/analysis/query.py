@@ -152,6 +152,8 @@ class PrivacyPolicy:
 
     min_cell_size: int = DEFAULT_MIN_CELL_SIZE
     allow_small_cells: bool = False
+    # Consistent cell-key perturbation of published counts (claimscope.privacy.perturb).
+    perturb: bool = False
 
     def __post_init__(self) -> None:
         if self.min_cell_size < 1:

@@ -62,6 +62,13 @@ AllowSmallOption = Annotated[
         help="Permit --min-cell-size below 11 (internal quality work on a store you control).",
     ),
 ]
+PerturbOption = Annotated[
+    bool,
+    typer.Option(
+        "--perturb",
+        help="Add consistent cell-key noise to published counts (defeats differencing).",
+    ),
+]
 
 
 SpecialtyOption = Annotated[
@@ -128,6 +135,7 @@ def top(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -141,7 +149,7 @@ def top(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         result = run_top(store_root(store), query, engine=engine)
         print_top(console, result, fmt)
@@ -180,16 +188,20 @@ def serve(
     engine: EngineOption = "duckdb",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: Annotated[
+        bool, typer.Option("--perturb/--no-perturb", help="Cell-key noise on every count.")
+    ] = True,
 ) -> None:
     """Serve the JSON API (and explorer) over the store.
 
-    The threshold is the server's for every request: a request may raise it, never lower it.
+    The threshold and perturbation are the server's for every request: a request may raise
+    the threshold, never lower it, and cannot turn perturbation off.
     """
     import uvicorn
 
     from claimscope.api import create_app
 
-    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells))
+    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells, perturb))
     app_ = create_app(store_root(store), engine=engine, privacy=policy)
     uvicorn.run(app_, host=host, port=port)
 
@@ -211,6 +223,7 @@ def trend(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -229,7 +242,7 @@ def trend(
             measure=measure,
             grain=grain,
             codes_limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
 
@@ -253,6 +266,7 @@ def explore(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -270,7 +284,7 @@ def explore(
             code,
             filters,
             measure=measure,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
         )
         print_explore(console, result, fmt)
@@ -310,6 +324,7 @@ def compare(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -328,7 +343,7 @@ def compare(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
@@ -354,6 +369,7 @@ def attribution(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -369,7 +385,7 @@ def attribution(
         report = run_attribution(
             store_root(store),
             filters,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
         )
         print_attribution(console, report, fmt)

@@ -63,7 +63,6 @@ class BatchWriter:
         self.batch_id = batch_id
         self.flush_rows = flush_rows
         self.staging = store.batch_staging_dir(batch_id)
-        self.rows_written = 0
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -122,7 +121,6 @@ class BatchWriter:
         ]
         for job in jobs:
             job.result()
-        self.rows_written += table.num_rows
 
     def commit(self) -> list[Path]:
         """Write what is buffered, then move the batch's files into ``lines/``."""

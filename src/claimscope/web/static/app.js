@@ -64,7 +64,7 @@ async function getJson(url) {
   const response = await fetch(url);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body.error || response.statusText);
+    const error = new Error(body.error?.message || response.statusText);
     error.status = response.status;
     throw error;
   }
