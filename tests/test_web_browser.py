@@ -8,6 +8,7 @@ view. Screenshots are kept in .cache/browser-artifacts/ (the path is printed).
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -128,6 +129,24 @@ def test_top_view_table_chart_and_text(server: str, page: Any) -> None:
     assert "Total:" in page.locator("#content").inner_text()
     assert_accessible(page)
     screenshot(page, "top")
+
+
+def test_each_view_downloads_as_csv_json_and_the_report(server: str, page: Any) -> None:
+    page.goto(f"{server}#view=top&{FILTERS}&limit=2")
+    drawn(page)
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download CSV").click()
+    lines = Path(csv_download.value.path()).read_text().splitlines()
+    assert lines[:2] == ["Ranked codes", "Rank,Code,Name,Value,Share,Explore"]
+    assert lines[2].startswith("1,97110,") and lines[3].startswith("2,97140,")
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="Download JSON").click()
+    body = json.loads(Path(json_download.value.path()).read_text())
+    assert [r["code"] for r in body["rows"]] == ["97110", "97140"]
+    assert body["query"]["limit"] == 2
+    href = page.get_by_role("link", name="Download report").get_attribute("href")
+    report = page.request.get(server.rstrip("/") + href)
+    assert report.ok and "the top 2 codes" in report.text()
 
 
 def test_explore_link_opens_the_code_with_the_filters(server: str, page: Any) -> None:
