@@ -15,6 +15,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions, ProgressEvent
 from claimscope.store.layout import Store
 from claimscope.store.ledger import Ledger
+from claimscope.store.table import snapshot
 
 HEADER = "claim_id,patient_id,service_from,hcpcs_code,units\n"
 
@@ -32,11 +33,17 @@ def test_reingest_same_file_is_skipped(tmp_path: Path) -> None:
     again = ingest_paths([path], store)
     (skipped,) = again.files
     assert skipped.skipped and skipped.read == 0 and skipped.batch_id == first.files[0].batch_id
-    assert skipped.warnings[0].startswith("the same file was loaded into source 'generic'")
-    assert len(store.parquet_files()) == 1 and len(Ledger(store.ledger_path).entries()) == 1
-    # The same bytes under another source label are a different dataset: loaded.
+    assert skipped.warnings[0].startswith("generic/a.csv was already loaded as batch")
+    assert snapshot(store).rows == 3 and len(Ledger(store).entries()) == 1
+    # The same bytes under another source label: duplicate content, reported and skipped...
     other = ingest_paths([path], store, source="copy")
-    assert not other.files[0].skipped and len(store.parquet_files()) == 2
+    assert (
+        other.files[0].skipped and "same content was already loaded" in other.files[0].warnings[0]
+    )
+    assert snapshot(store).rows == 3
+    # ... unless asked for.
+    forced = ingest_paths([path], store, source="copy", options=IngestOptions(allow_duplicate=True))
+    assert not forced.files[0].skipped and snapshot(store).rows == 6
 
 
 def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
@@ -46,8 +53,8 @@ def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
     new_report = ingest_paths([path], store, replace=True)
     new = new_report.files[0].batch_id
     assert new != old and new_report.loaded == 3
-    assert [p.name for p in store.parquet_files()] == [f"part-{new}-0.parquet"]
-    entries = Ledger(store.ledger_path).entries()
+    assert [f.relative.split("/")[-1] for f in snapshot(store).files] == [f"part-{new}-0.parquet"]
+    entries = Ledger(store).entries()
     assert [e.batch_id for e in entries] == [new] and entries[0].replaces == [old]
 
 
@@ -61,10 +68,12 @@ def test_unreadable_file_raises_naming_it_and_leaves_nothing(tmp_path: Path) -> 
     broken.write_bytes(broken.read_bytes()[:-20])  # truncated footer
     with pytest.raises(IngestError, match=r"broken\.parquet"):
         ingest_paths([good, broken], store, fmt="generic")
-    # The good file (its own batch) stays; nothing of the broken one exists anywhere.
-    assert len(store.parquet_files()) == 1
-    assert [e.path for e in Ledger(store.ledger_path).entries()] == [str(good.resolve())]
-    assert list(store.staging_dir.iterdir()) == []
+    # The good file (its own commit) stays; nothing of the broken one is in any version.
+    assert snapshot(store).rows == 3
+    assert [e.path for e in Ledger(store).entries()] == [str(good.resolve())]
+    assert sorted(p.name for p in store.table_dir.rglob("*.parquet")) == [
+        f.relative.split("/")[-1] for f in snapshot(store).files
+    ]
 
 
 def test_unknown_format_lists_the_known_ones(tmp_path: Path) -> None:
@@ -127,4 +136,4 @@ def test_unusable_source_label_is_an_ingest_error(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "store")
     with pytest.raises(IngestError, match="source label 'My Clinic' is not usable"):
         ingest_paths([_csv(tmp_path / "a.csv")], store, source="My Clinic")
-    assert store.parquet_files() == []
+    assert not store.has_table()

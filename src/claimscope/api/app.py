@@ -22,6 +22,7 @@ from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
 from claimscope.store.layout import default_store_root
+from claimscope.store.status import store_status
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
@@ -59,6 +60,8 @@ def privacy_policy(min_cell_size: int = 11, allow_small_cells: bool = False) -> 
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
 PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
+# Every route reads one store version: a number, or the version current at an ISO date/time.
+AsOfParam = Annotated[str | None, Query(description="Store version or ISO date/time.")]
 
 
 def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
@@ -93,11 +96,15 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
 
     @app.get("/api/top")
     def top(
-        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: int = 15
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: str = "services",
+        limit: int = 15,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
-        return run_top(root, query, engine=engine).to_dict()
+        return run_top(root, query, engine=engine, as_of=as_of).to_dict()
 
     @app.get("/api/trend")
     def trend(
@@ -106,20 +113,25 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         measure: str = "services",
         grain: str = "month",
         limit: int = 5,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return explain_trend(root, query, engine=engine).to_dict()
+        return explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
 
     @app.get("/api/explore/{code}")
     def explore(
-        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: str = "services"
+        code: str,
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: str = "services",
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Breakdowns of one code; the contract of ``claimscope explore``."""
         return run_explore(
-            root, code, filters, measure=measure, privacy=privacy, engine=engine
+            root, code, filters, measure=measure, privacy=privacy, engine=engine, as_of=as_of
         ).to_dict()
 
     @app.get("/api/compare")
@@ -132,18 +144,28 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
         ci: bool = False,
         seed: int = 42,
         replicates: int = 200,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Cohorts side by side; the contract of ``claimscope compare``."""
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
         cohorts = resolve_cohorts(cohort, root, root)
         result = run_compare(
-            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
-        )
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine,
+            as_of=as_of,
+        )  # fmt: skip
         return result.to_dict()
 
     @app.get("/api/attribution")
-    def attribution(filters: FiltersDep, privacy: PrivacyDep) -> dict[str, Any]:
+    def attribution(
+        filters: FiltersDep, privacy: PrivacyDep, as_of: AsOfParam = None
+    ) -> dict[str, Any]:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
-        return run_attribution(root, filters, privacy=privacy, engine=engine).to_dict()
+        return run_attribution(root, filters, privacy=privacy, engine=engine, as_of=as_of).to_dict()
+
+    @app.get("/api/status")
+    def status(as_of: AsOfParam = None) -> dict[str, Any]:
+        """Store version, sources, months, last ingests; as ``claimscope status --format json``
+        with small line counts withheld (the privacy rule on the API)."""
+        return store_status(root, as_of, protect=True).to_dict()
 
     return app

@@ -21,7 +21,6 @@ from claimscope.store.layout import (
     StoreError,
     default_store_root,
 )
-from claimscope.store.ledger import LedgerError
 from claimscope.store.secret import SecretError
 
 app = typer.Typer(
@@ -37,7 +36,6 @@ err_console = Console(stderr=True)
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
     StoreError,
-    LedgerError,
     SecretError,
     IngestError,
     ValueError,
@@ -65,6 +63,13 @@ StoreOption = Annotated[
         "--store",
         help=f"Store directory (env {STORE_ENV}, default ./{DEFAULT_STORE_DIR}).",
         show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Read this store version (number) or the version current at this date/time.",
     ),
 ]
 EngineOption = Annotated[

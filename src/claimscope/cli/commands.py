@@ -15,6 +15,7 @@ from claimscope.analysis.query import (
 )
 from claimscope.analysis.run import run_top
 from claimscope.cli.app import (
+    AsOfOption,
     EngineOption,
     StoreOption,
     app,
@@ -106,6 +107,7 @@ def top(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Rank procedure codes by their share of a code family (e.g. --codes pmr)."""
     check_format(fmt)
@@ -119,7 +121,7 @@ def top(
             limit=limit,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
         )
-        result = run_top(store_root(store), query, engine=engine)
+        result = run_top(store_root(store), query, engine=engine, as_of=as_of)
         print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
 
     run_safely(action)
@@ -175,6 +177,7 @@ def trend(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """How the leading codes' shares change by month, quarter or year."""
     from claimscope.analysis.trend import TrendQuery
@@ -193,7 +196,8 @@ def trend(
             codes_limit=limit,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
         )
-        print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
+        result = explain_trend(store_root(store), query, engine=engine, as_of=as_of)
+        print_trend(console, result, fmt)
 
     run_safely(action)
 
@@ -215,6 +219,7 @@ def explore(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Drill into one code: who bills it, for which payers, where, with which modifiers."""
     from claimscope.analysis.run import run_explore
@@ -232,6 +237,7 @@ def explore(
             measure=measure,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
             engine=engine,
+            as_of=as_of,
         )
         print_explore(console, result, fmt)
 
@@ -269,6 +275,7 @@ def compare(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Compare the top-N lists of two or more cohorts: ranks, overlap, sentences."""
     from pathlib import Path
@@ -290,8 +297,9 @@ def compare(
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
         result = run_compare(
-            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
-        )
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine,
+            as_of=as_of,
+        )  # fmt: skip
         print_compare(console, result, fmt)
 
     run_safely(action)
@@ -313,6 +321,7 @@ def attribution(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """How lines were attributed to PT, OT, SLP or other, and where the rules disagree."""
     from claimscope.analysis.run import run_attribution
@@ -327,6 +336,7 @@ def attribution(
             filters,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
             engine=engine,
+            as_of=as_of,
         )
         print_attribution(console, report, fmt)
 

@@ -44,13 +44,17 @@ class IngestOptions:
 
     ``year``: calendar year of CMS PUF files whose name does not say it. ``providers``: Tuva
     provider file to enrich lines with taxonomy and state. ``batch_rows`` bounds memory per
-    batch; ``limits`` are the plausibility bounds of validation.
+    batch; ``limits`` are the plausibility bounds of validation. ``batch_key`` names the
+    loaded file's identity instead of its file name (``--replace`` replaces by identity);
+    ``allow_duplicate`` loads content already in the store under another identity.
     """
 
     year: int | None = None
     providers: Path | None = None
     batch_rows: int = 500_000
     limits: Limits = field(default_factory=Limits)
+    batch_key: str | None = None
+    allow_duplicate: bool = False
 
 
 @dataclass(frozen=True)
