@@ -91,7 +91,7 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
 
     @app.get("/api/sources")
     def sources() -> dict[str, Any]:
-        """What the store holds, per source (from the ingest ledger)."""
+        """What the store holds, per source (from the ingest records in the log)."""
         return {"sources": [s.to_dict() for s in summarise_store(root)]}
 
     @app.get("/api/top")
