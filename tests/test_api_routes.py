@@ -45,7 +45,7 @@ def test_errors_are_400_with_a_message(client: TestClient) -> None:
     assert "not a valid month" in response.json()["error"]
     response = client.get("/api/top", params={"min_cell_size": 5})
     assert response.status_code == 400
-    assert "allow_small_cells" in response.json()["error"].replace("-", "_")
+    assert "never lower it" in response.json()["error"]
 
 
 def test_trend_explore_and_sources_routes(client: TestClient) -> None:

@@ -8,7 +8,7 @@ from tests.conftest import PROJECT_ROOT
 
 PAGE = (PROJECT_ROOT / "docs" / "architecture.md").read_text()
 PACKAGE = PROJECT_ROOT / "src" / "claimscope"
-CORE_LAYERS = ("ingest", "store", "analysis")
+CORE_LAYERS = ("ingest", "store", "analysis", "privacy")
 
 
 def modules() -> list[str]:

@@ -278,21 +278,3 @@ def test_sniff(tmp_path: Path) -> None:
     assert not READER.sniff(tmp_path, b"claim_id,hcpcs_code\n1,97110\n")
     assert not READER.sniff(tmp_path, b"ISA*00*")
     assert not READER.sniff(tmp_path, b'{"a": 1}')
-
-
-def test_pipeline_reconciles_on_the_fixtures(tmp_path: Path) -> None:
-    from claimscope.ingest.pipeline import ingest_paths
-    from claimscope.store.layout import Store
-
-    files = [
-        BFD / "fhir_v2_eobReadCarrierWithMultipleLines.json",
-        BFD / "idr_out_ExplanationOfBenefit-Carrier.json",
-    ]
-    report = ingest_paths(files, Store.open(tmp_path / "store"), source="bfd")
-    assert [(f.format, f.read) for f in report.files] == [("fhir_eob", 7), ("fhir_eob", 4)]
-    for file in report.files:
-        assert file.read == file.loaded + file.quarantined
-    # BFD's carrier sample has a 7-digit performing NPI: quarantined by the pipeline.
-    assert report.files[0].quarantined == 7
-    # The v3 sample's NPIs are valid: its three coded items load, the code-less one does not.
-    assert (report.files[1].loaded, report.files[1].quarantined) == (3, 1)

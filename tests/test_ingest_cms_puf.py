@@ -11,7 +11,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from claimscope.ingest.base import IngestError
 from claimscope.ingest.cms_puf import infer_year
 from claimscope.ingest.detect import detect_format
 from claimscope.ingest.pipeline import ingest_paths
@@ -134,8 +133,9 @@ def test_year_from_option_or_name_else_a_clear_error(tmp_path: Path) -> None:
     assert infer_year(Path("physician_by_provider_and_service_2019.csv")) == 2019
     assert infer_year(Path("anything.csv"), 2015) == 2015
     unnamed = _current_file(tmp_path, "puf.csv")
-    with pytest.raises(IngestError, match=r"puf\.csv: cannot tell which calendar year"):
-        ingest_paths([unnamed], Store.open(tmp_path / "store"))
+    (rejected,) = ingest_paths([unnamed], Store.open(tmp_path / "store")).files
+    assert rejected.status == "rejected"
+    assert (rejected.reason or "").startswith(f"{unnamed}: cannot tell which calendar year")
     report = ingest_paths(
         [unnamed], Store.open(tmp_path / "store"), options=IngestOptions(year=2020)
     )

@@ -9,9 +9,7 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
-from claimscope.ingest.base import IngestError
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions
 from claimscope.ingest.validate import Limits
@@ -23,7 +21,7 @@ HEADER = (
     "claim_id,line_number,patient_id,service_date,hcpcs_code,modifier_1,units,charge_amount,"
     "paid_amount,rendering_npi,place_of_service,payer_type,line_status,extra_col"
 )
-# (data row, CSV line, expected quarantine (field, reason) or None when the row loads)
+# (CSV line, expected quarantine (field, reason) or None when the row loads)
 CASES: list[tuple[str, tuple[str, str] | None]] = [
     ("C1,1,P001,2023-03-01,97110,GP,2,120.00,80.00,1234567893,11,commercial,paid,x", None),
     ("C1,2,P001,2023-03-01,9711,GP,1,60,40,1234567893,11,commercial,paid,x",
@@ -31,7 +29,7 @@ CASES: list[tuple[str, tuple[str, str] | None]] = [
     ("C1,3,P001,2023-03-01,,GP,1,60,40,1234567893,11,commercial,paid,x",
      ("hcpcs_code", "no HCPCS code")),
     ("C2,1,P002,2023-02-30,97140,,1,60,40,1234567893,11,commercial,paid,x",
-     ("service_date", "not a date")),
+     ("service_date", "impossible date")),
     ("C2,2,P002,2099-01-01,97140,,1,60,40,1234567893,11,commercial,paid,x",
      ("service_date", "in the future")),
     ("C3,1,P003,2023-04-01,97530,,-1,60,40,1234567893,11,medicare,paid,x",
@@ -42,10 +40,9 @@ CASES: list[tuple[str, tuple[str, str] | None]] = [
      ("units", "zero units")),
     ("C3,4,P003,2023-04-01,97530,,5000,60,40,1234567893,11,medicare,paid,x",
      ("units", "more than 1000 units on one line")),
-    ("C4,1,P004,2023-04-02,97112,,1,60,40,1234567890,11,medicare,paid,x",
-     ("rendering_npi", "not a valid NPI")),
-    ("C4,2,,2023-04-02,97112,,1,60,40,1234567893,11,medicare,paid,x",
-     ("patient_id", "missing patient id")),
+    # An invalid identifier does not lose the service: loaded, the value unknown (WARNED).
+    ("C4,1,P004,2023-04-02,97112,,1,60,40,1234567890,11,medicare,paid,x", None),
+    ("C4,2,,2023-04-02,97112,,1,60,40,1234567893,11,medicare,paid,x", None),
     # Two faults: the HCPCS code is checked before the units, so it is the one reported.
     ("C4,3,P004,2023-04-02,ABCDEF,,-2,60,40,1234567893,11,medicare,paid,x",
      ("hcpcs_code", "not a HCPCS code")),
@@ -53,11 +50,21 @@ CASES: list[tuple[str, tuple[str, str] | None]] = [
     ("C5,2,P005,2023-05-01,97110,,1,60,-35.10,1234567893,11,medicaid,denied,x", None),
     ("C5,3,P005,1985-05-01,97110,,1,60,40,1234567893,11,medicaid,paid,x",
      ("service_date", "before 1990-01-01")),
-    ("C5,4,P005,2023-05-01,97110,G,1,60,40,1234567893,11,medicaid,paid,x",
-     ("modifier_1", "not a modifier")),
+    ("C5,4,P005,2023-05-01,97110,G,1,60,40,1234567893,11,medicaid,paid,x", None),
     ("C6,1,P006,2023-05-02,97116,,1,60,40,1234567893,1,Aetna,paid,x", None),
     ("C6,2,P006,03/15/2023, g0283 ,,1,60,40,1234567893,22,medicare advantage,,x", None),
+    ("C6,3,P006,3/5/2023,97110,,1.5,60,40,1234567893,11,medicare,paid,x", None),
+    ("C6,4,P006,2023-03-05 00:00:00,97110,,1,abc,40,123456789,11,medicare,paid,x", None),
 ]  # fmt: skip
+# (row, field, reason, raw value) of the warnings file: loaded rows with a value unknown.
+WARNED = [
+    (10, "rendering_npi", "NPI check digit does not match", "1234567890"),
+    (11, "patient_id", "missing patient id", "<redacted>"),
+    (16, "modifier_1", "not a modifier (2 letters/digits)", "G"),
+    (19, "units", "fractional units, loaded as given", "1.5"),
+    (20, "charge_amount", "not a number", "abc"),
+    (20, "rendering_npi", "not an NPI (10 digits)", "123456789"),
+]
 
 
 def _write_mixed(path: Path) -> None:
@@ -82,7 +89,7 @@ def test_mixed_file_quarantines_each_bad_row_with_row_field_and_reason(tmp_path:
     (file_report,) = report.files
     expected_bad = [(i + 1, want) for i, (_, want) in enumerate(CASES) if want is not None]
     assert file_report.format == "generic" and file_report.source == "generic"
-    assert (file_report.read, file_report.loaded, file_report.quarantined) == (18, 4, 14)
+    assert (file_report.read, file_report.loaded, file_report.quarantined) == (20, 9, 11)
     assert report.read == report.loaded + report.quarantined
     assert file_report.quarantine_file is not None
     rows = _quarantine(file_report.quarantine_file)
@@ -93,7 +100,49 @@ def test_mixed_file_quarantines_each_bad_row_with_row_field_and_reason(tmp_path:
     assert {r["file"] for r in rows} == {str(source_file)}
     by_row = {int(r["row"]): r for r in rows}
     assert by_row[6]["value"] == "-1"
-    assert by_row[11]["value"] == "<redacted>"
+    assert by_row[4]["value"] == "2023-02-30"
+
+
+def test_invalid_identifiers_load_as_unknown_with_a_warnings_file(tmp_path: Path) -> None:
+    source_file = tmp_path / "mixed.csv"
+    _write_mixed(source_file)
+    store = Store.open(tmp_path / "store")
+    (file_report,) = ingest_paths([source_file], store, options=OPTIONS).files
+    assert file_report.warnings_file == store.root / "warnings" / f"{file_report.batch_id}.csv"
+    rows = _quarantine(file_report.warnings_file)
+    got = sorted((int(r["row"]), r["field"], r["reason"], r["value"]) for r in rows)
+    assert got == WARNED
+    assert {r["file"] for r in rows} == {str(source_file)}
+    assert file_report.warning_reasons == {(f, r): 1 for _, f, r, _ in WARNED}
+    by_row = {r["source_row"]: r for r in _read_lines(store).to_pylist()}
+    assert by_row[10]["rendering_npi"] is None and by_row[10]["hcpcs_code"] == "97112"
+    assert by_row[11]["patient_key"] is None and by_row[11]["claim_id"] == "C4"
+    assert by_row[16]["modifier_1"] is None
+    assert by_row[19]["units"] == 1.5 and by_row[19]["service_from"] == date(2023, 3, 5)
+    assert by_row[20]["charge_amount"] is None and by_row[20]["rendering_npi"] is None
+    assert by_row[20]["service_from"] == date(2023, 3, 5)
+
+
+def test_strict_quarantines_invalid_identifiers(tmp_path: Path) -> None:
+    source_file = tmp_path / "mixed.csv"
+    _write_mixed(source_file)
+    store = Store.open(tmp_path / "store")
+    options = IngestOptions(limits=OPTIONS.limits, strict=True)
+    (file_report,) = ingest_paths([source_file], store, options=options).files
+    assert (file_report.read, file_report.loaded, file_report.quarantined) == (20, 5, 15)
+    assert file_report.quarantine_file is not None
+    by_row = {int(r["row"]): r for r in _quarantine(file_report.quarantine_file)}
+    assert (by_row[10]["field"], by_row[10]["reason"]) == (
+        "rendering_npi", "NPI check digit does not match",
+    )  # fmt: skip
+    assert (by_row[11]["field"], by_row[16]["field"]) == ("patient_id", "modifier_1")
+    assert (by_row[20]["field"], by_row[20]["reason"]) == (
+        "rendering_npi",
+        "not an NPI (10 digits)",
+    )
+    # A fractional quantity is a note, not an invalid value: loaded in strict mode too.
+    assert 19 not in by_row
+    assert file_report.warning_reasons == {("units", "fractional units, loaded as given"): 1}
 
 
 def test_mixed_file_loaded_rows_are_normalised(tmp_path: Path) -> None:
@@ -101,8 +150,7 @@ def test_mixed_file_loaded_rows_are_normalised(tmp_path: Path) -> None:
     _write_mixed(source_file)
     store = Store.open(tmp_path / "store")
     report = ingest_paths([source_file], store, options=OPTIONS)
-    lines = _read_lines(store).to_pylist()
-    assert [r["source_row"] for r in lines] == [1, 14, 17, 18]
+    lines = [r for r in _read_lines(store).to_pylist() if r["source_row"] in (1, 14, 17, 18)]
     first, denied, aetna, last = lines
     assert first["hcpcs_code"] == "97110" and first["modifier_1"] == "GP"
     assert first["units"] == 2.0 and first["charge_amount"] == 120.0
@@ -172,5 +220,9 @@ def test_gzip_csv_with_byte_order_mark_and_tab_delimiter(tmp_path: Path) -> None
 def test_missing_required_column_is_an_error_naming_the_file(tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text("claim_id,hcpcs_code,units\nA,97110,1\n")
-    with pytest.raises(IngestError, match=r"bad\.csv: missing required column\(s\) service_from"):
-        ingest_paths([path], Store.open(tmp_path / "store"), fmt="generic")
+    (file_report,) = ingest_paths([path], Store.open(tmp_path / "store"), fmt="generic").files
+    assert file_report.status == "rejected"
+    assert file_report.reason == (
+        f"{path}: missing required column(s) service_from of the generic layout "
+        "(found: claim_id, hcpcs_code, units)"
+    )

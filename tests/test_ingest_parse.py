@@ -2,28 +2,63 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pyarrow as pa
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from claimscope.ingest import parse
+from claimscope.terminology.npi import is_valid
+
+D = date(2023, 3, 5)
 
 
-def test_dates_accept_three_spellings_and_reject_impossible_days() -> None:
-    values = pa.array(
-        ["2017-12-14", "20171214", "12/14/2017", "2017-02-30", "2017-1-5", "14.12.2017", None, " "]
-    )
-    dates, bad = parse.parse_dates(values)
-    assert dates.to_pylist() == [date(2017, 12, 14)] * 3 + [None] * 5
-    assert bad.tolist() == [False, False, False, True, True, True, False, False]
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-03-05", D),
+        ("2023-03-05 00:00:00", D),  # SQL / pandas export
+        ("2023-03-05T08:30:00", D),
+        ("2023-03-05T08:30:00Z", D),
+        ("2023-03-05T23:59:59.123+01:00", D),  # the date as written, not shifted to UTC
+        ("3/5/2023", D),  # Excel's M/D/YYYY
+        ("03/05/2023", D),
+        ("20230305", D),  # X12 D8, RIF
+        ("2/29/2024", date(2024, 2, 29)),
+    ],
+)
+def test_each_date_spelling(text: str, expected: date) -> None:
+    parsed = parse.parse_dates(pa.array([text, None, " "]))
+    assert parsed.dates.to_pylist() == [expected, None, None]
+    assert not parsed.not_date.any() and not parsed.impossible.any()
+
+
+def test_impossible_dates_are_told_apart_from_garbage() -> None:
+    values = ["2023-02-30", "2/29/2023", "20231301", "13/01/2023", "2023-1-5", "14.12.2017", "x"]
+    parsed = parse.parse_dates(pa.array(values))
+    assert parsed.dates.to_pylist() == [None] * 7
+    assert parsed.impossible.tolist() == [True, True, True, True, False, False, False]
+    assert parsed.not_date.tolist() == [False, False, False, False, True, True, True]
+
+
+def test_excel_serials_only_in_a_numeric_column() -> None:
+    # 44990 is 2023-03-05 in Excel's 1900 date system; a fraction is the time of day.
+    parsed = parse.parse_dates(pa.array(["44990", "44990.75", "20230305", None]))
+    assert parsed.dates.to_pylist() == [D, D, D, None]
+    typed = parse.parse_dates(pa.array([44990, 20230305, None], pa.int64()))
+    assert typed.dates.to_pylist() == [D, D, None]
+    mixed = parse.parse_dates(pa.array(["44990", "2023-03-05"]))
+    assert mixed.dates.to_pylist() == [None, D] and mixed.not_date.tolist() == [True, False]
 
 
 def test_typed_dates_pass_through() -> None:
     values = pa.array([date(2020, 1, 2)], pa.date32())
-    dates, bad = parse.parse_dates(values)
-    assert dates.to_pylist() == [date(2020, 1, 2)] and not bad.any()
+    parsed = parse.parse_dates(values)
+    assert parsed.dates.to_pylist() == [date(2020, 1, 2)] and not parsed.not_date.any()
+    stamps = pa.array([datetime(2020, 1, 2, 23, 0)], pa.timestamp("s"))
+    assert parse.parse_dates(stamps).dates.to_pylist() == [date(2020, 1, 2)]
 
 
 def test_numbers_from_text_with_stray_spaces_and_junk() -> None:
@@ -39,6 +74,13 @@ def test_npi_check_digit() -> None:
     values = pa.array(["1234567893", "1234567890", "1003000126", "123456789", "abcdefghij", None])
     assert parse.npi_valid(values).tolist() == [True, False, True, False, False, False]
     assert parse.npi_valid(values.slice(2)).tolist() == [True, False, False, False]
+    assert parse.npi_shaped(values).tolist() == [True, True, True, False, False, False]
+
+
+@given(st.integers(min_value=0, max_value=10**10 - 1))
+def test_vectorised_npi_check_agrees_with_the_scalar_rule(number: int) -> None:
+    text = f"{number:010d}"
+    assert parse.npi_valid(pa.array([text])).tolist() == [is_valid(text)]
 
 
 def test_clean_strings_trims_blanks_and_upper_cases_per_distinct_value() -> None:

@@ -32,18 +32,19 @@ def test_reingest_same_file_is_skipped(tmp_path: Path) -> None:
     first = ingest_paths([path], store)
     again = ingest_paths([path], store)
     (skipped,) = again.files
-    assert skipped.skipped and skipped.read == 0 and skipped.batch_id == first.files[0].batch_id
-    assert skipped.warnings[0].startswith("generic/a.csv was already loaded as batch")
+    assert skipped.status == "skipped" and skipped.read == 0
+    assert skipped.batch_id == first.files[0].batch_id
+    assert skipped.reason is not None
+    assert skipped.reason.startswith("generic/a.csv was already loaded as batch")
     assert snapshot(store).rows == 3 and len(Ledger(store).entries()) == 1
     # The same bytes under another source label: duplicate content, reported and skipped...
     other = ingest_paths([path], store, source="copy")
-    assert (
-        other.files[0].skipped and "same content was already loaded" in other.files[0].warnings[0]
-    )
+    assert other.files[0].status == "skipped"
+    assert "same content was already loaded" in (other.files[0].reason or "")
     assert snapshot(store).rows == 3
     # ... unless asked for.
     forced = ingest_paths([path], store, source="copy", options=IngestOptions(allow_duplicate=True))
-    assert not forced.files[0].skipped and snapshot(store).rows == 6
+    assert forced.files[0].status == "loaded" and snapshot(store).rows == 6
 
 
 def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
@@ -58,22 +59,54 @@ def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
     assert [e.batch_id for e in entries] == [new] and entries[0].replaces == [old]
 
 
-def test_unreadable_file_raises_naming_it_and_leaves_nothing(tmp_path: Path) -> None:
+def _truncated_parquet(path: Path) -> Path:
+    pq.write_table(
+        pa.table({"hcpcs_code": ["97110"] * 100, "service_from": ["2023-01-01"] * 100}), path
+    )
+    path.write_bytes(path.read_bytes()[:-20])  # truncated footer
+    return path
+
+
+def test_unreadable_file_is_rejected_and_the_batch_goes_on(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "store")
     good = _csv(tmp_path / "good.csv")
-    broken = tmp_path / "broken.parquet"
-    pq.write_table(
-        pa.table({"hcpcs_code": ["97110"] * 100, "service_from": ["2023-01-01"] * 100}), broken
-    )
-    broken.write_bytes(broken.read_bytes()[:-20])  # truncated footer
-    with pytest.raises(IngestError, match=r"broken\.parquet"):
-        ingest_paths([good, broken], store, fmt="generic")
-    # The good file (its own commit) stays; nothing of the broken one is in any version.
-    assert snapshot(store).rows == 3
-    assert [e.path for e in Ledger(store).entries()] == [str(good.resolve())]
-    assert sorted(p.name for p in store.table_dir.rglob("*.parquet")) == [
+    broken = _truncated_parquet(tmp_path / "broken.parquet")
+    after = _csv(tmp_path / "later.csv", rows=2, code="97140")
+    report = ingest_paths([good, broken, after], store, fmt="generic")
+    assert [(f.path.name, f.status) for f in report.files] == [
+        ("good.csv", "loaded"), ("broken.parquet", "rejected"), ("later.csv", "loaded"),
+    ]  # fmt: skip
+    rejected = report.files[1]
+    assert rejected.reason is not None and rejected.reason.startswith(f"{broken}: cannot read")
+    assert (rejected.read, rejected.loaded) == (0, 0) and report.rejected == [rejected]
+    assert report.loaded == 5 and report.to_dict()["rejected_files"] == 1
+    # Both good files (each its own commit) are in; nothing of the broken one is in any version.
+    assert snapshot(store).rows == 5
+    entries = Ledger(store).entries()
+    assert [e.path for e in entries] == [str(good.resolve()), str(after.resolve())]
+    assert sorted(p.name for p in store.table_dir.rglob("*.parquet")) == sorted(
         f.relative.split("/")[-1] for f in snapshot(store).files
-    ]
+    )
+
+
+def test_directory_with_one_unreadable_file_among_good_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder / "a.csv", rows=4)
+    _truncated_parquet(folder / "b.parquet")
+    _csv(folder / "c.csv", rows=4)  # the same bytes as a.csv
+    _csv(folder / "d.csv", rows=4, code="97140")
+    store = Store.open(tmp_path / "store")
+    report = ingest_paths([folder], store)
+    assert [(f.path.name, f.status) for f in report.files] == [
+        ("a.csv", "loaded"), ("b.parquet", "rejected"), ("c.csv", "skipped"), ("d.csv", "loaded"),
+    ]  # fmt: skip
+    assert "b.parquet" in (report.files[1].reason or "")
+    assert "same content was already loaded as generic/a.csv" in (report.files[2].reason or "")
+    assert (report.read, report.loaded) == (8, 8)
+    assert sorted(e.path for e in Ledger(store).entries()) == [
+        str((folder / "a.csv").resolve()), str((folder / "d.csv").resolve()),
+    ]  # fmt: skip
 
 
 def test_unknown_format_lists_the_known_ones(tmp_path: Path) -> None:
@@ -93,15 +126,21 @@ def test_directory_expands_and_skips_unrecognised_files(tmp_path: Path) -> None:
     (folder / "README.md").write_text("# about these files\n")
     (folder / ".hidden.csv").write_text(HEADER)
     report = ingest_paths([folder], Store.open(tmp_path / "store"))
-    names = [(f.path.name, f.skipped) for f in report.files]
-    assert names == [("README.md", True), ("a.csv", False), ("b.csv", False)]
-    assert report.loaded == 6
-    assert "README.md: format not recognised" in report.files[0].warnings[0]
+    names = [(f.path.name, f.status) for f in report.files]
+    assert names == [("README.md", "skipped"), ("a.csv", "loaded"), ("b.csv", "loaded")]
+    assert report.loaded == 6 and report.rejected == []
+    assert "README.md: format not recognised" in (report.files[0].reason or "")
 
 
-def test_missing_path_is_an_error(tmp_path: Path) -> None:
-    with pytest.raises(IngestError, match="no such file or directory"):
-        ingest_paths([tmp_path / "nope.csv"], Store.open(tmp_path / "store"))
+def test_missing_path_and_unrecognised_named_file_are_rejected(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("just some text\n")
+    good = _csv(tmp_path / "a.csv")
+    report = ingest_paths([tmp_path / "nope.csv", notes, good], Store.open(tmp_path / "store"))
+    assert [f.status for f in report.files] == ["rejected", "rejected", "loaded"]
+    assert report.files[0].reason == f"{tmp_path / 'nope.csv'}: no such file or directory"
+    assert "notes.txt: format not recognised" in (report.files[1].reason or "")
+    assert report.loaded == 3
 
 
 def test_progress_events_per_batch_and_report_contract(tmp_path: Path) -> None:

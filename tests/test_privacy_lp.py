@@ -9,7 +9,7 @@ import random
 import numpy as np
 import pytest
 
-from claimscope.analysis.privacy_lp import BoxLP, Infeasible
+from claimscope.privacy.lp import BoxLP, Infeasible
 
 
 def margin_system(rng: random.Random) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from claimscope.analysis.query import PrivacyPolicy, QueryError
 from claimscope.analysis.result import CodeRow, Coverage, TopResult
-from claimscope.analysis.suppression import (
+from claimscope.privacy import (
     COUNT_CELLS,
     DOLLAR_CELLS,
     PATIENT_CELLS,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import re
 from pathlib import Path
 
 import pytest
 
-from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.x12.reader import READER
-from claimscope.store.layout import Store
 from tests.conftest import SHARED_DATA
 from tests.test_x12_helpers import ReadResult, read_all
 
@@ -158,25 +155,3 @@ def test_dependent_patient_on_institutional_claim(shared_data: Path) -> None:
     assert [r["revenue_code"] for r in rows] == ["0471", "0471"]
     assert [r["hcpcs_code"] for r in rows] == ["92557", "92567"]
     assert {r["rendering_npi"] for r in rows} == {"5544332211"}
-
-
-def test_pipeline_loads_or_quarantines_every_line(tmp_path: Path) -> None:
-    store = Store.open(tmp_path / "store")
-    report = ingest_paths(X12_FILES, store, source="x12_examples")
-    assert [f.format for f in report.files] == ["x12_837"] * len(X12_FILES)
-    # example6 and cob.2ndary.example4 are the same bytes: the second is skipped as a repeat.
-    assert [f.path.name for f in report.files if f.skipped] == [
-        "837_005010X222A2__demo.example6.837"
-    ]
-    for file in report.files:
-        lines = len(re.findall(r"~\s*LX\*", file.path.read_text()))
-        assert file.read == (0 if file.skipped else lines)
-        assert file.read == file.loaded + file.quarantined
-    # Most examples use made-up NPIs (1234567890 ...) that fail the check digit: the pipeline
-    # quarantines those lines, naming the X12 element the value came from.
-    fields = set()
-    for path in store.quarantine_dir.glob("*.csv"):
-        with path.open(newline="") as handle:
-            fields |= {row["field"] for row in csv.DictReader(handle)}
-    assert "NM1*82-09 (else NM1*71-09, NM1*85-09)" in fields
-    assert 0 < sum(f.loaded for f in report.files) < sum(f.read for f in report.files)

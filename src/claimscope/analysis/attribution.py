@@ -208,11 +208,16 @@ def discipline_filter(lines: ir.Table, wanted: tuple[str, ...]) -> ir.Table:
     Tested on the rule masks directly (the first rule with a clear verdict decides), which
     the engine evaluates faster than the derived ``discipline`` column.
     """
+    return lines.filter(discipline_predicate(lines, wanted))
+
+
+def discipline_predicate(lines: ir.Table, wanted: tuple[str, ...]) -> ir.BooleanValue:
+    """The condition of :func:`discipline_filter`."""
     if DISCIPLINE_COLUMN in lines.columns:
-        return lines.filter(lines[DISCIPLINE_COLUMN].isin(list(wanted)))
+        return lines[DISCIPLINE_COLUMN].isin(list(wanted))
     rules = default_rules()
     single = [1 << i for i in range(len(rules.disciplines))]
     masks = [_rule_mask(lines, r, rules) for r in rules.precedence]
     decided = ibis.cases(*[(m.isin(single), m) for m in masks], else_=0)
     bits = [1 << i for i, d in enumerate(rules.disciplines) if d.discipline in wanted]
-    return lines.filter(decided.isin(bits + ([0] if OTHER in wanted else [])))
+    return decided.isin(bits + ([0] if OTHER in wanted else []))

@@ -30,7 +30,7 @@ from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import cell_count, cell_counts
 from claimscope.analysis.query import Filters, PrivacyPolicy
 from claimscope.analysis.result import Coverage
-from claimscope.analysis.suppression import COUNT_CELLS, is_small, suppress_cells, suppression_block
+from claimscope.privacy import COUNT_CELLS, is_small, suppress_cells, suppression_block
 from claimscope.schema import MODIFIER_COLUMNS
 
 EXAMPLES: Final = 3

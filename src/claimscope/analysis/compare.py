@@ -18,11 +18,12 @@ import ibis.expr.types as ir
 
 from claimscope.analysis.bootstrap import Uncertainty, bootstrap_ranking
 from claimscope.analysis.cohorts import Cohort
+from claimscope.analysis.compare_audit import protect_linked
 from claimscope.analysis.overlap import RBO_P, jaccard, kendall_tau_b, rank_biased_overlap
-from claimscope.analysis.privacy_rules import kind_for_measure
 from claimscope.analysis.query import QueryError, TopQuery
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.top import rank_code_shares
+from claimscope.privacy import kind_for_measure
 
 
 @dataclass
@@ -167,6 +168,9 @@ def compare_cohorts(
         raise QueryError(f"cohort names repeat: {', '.join(names)}")
     rankings = [_rank(lines, c, base, ci=ci, seed=seed, replicates=replicates) for c in cohorts]
     withhold_differences(rankings, base)
+    protect_linked(lines, rankings, base)
+    for ranking in rankings:
+        ranking.top = _cut(ranking.full, base.limit)
     overlaps = [pair_overlap(a, b) for a, b in combinations(rankings, 2)]
     return CompareResult(base.describe(), base.measure, base.limit, rankings, overlaps)
 

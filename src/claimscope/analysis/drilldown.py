@@ -24,7 +24,7 @@ from claimscope.analysis.measures import (
 )
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.analysis.suppression import (
+from claimscope.privacy import (
     SHARE_DECIMALS,
     SuppressedTable,
     kind_for_measure,

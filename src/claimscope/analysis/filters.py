@@ -31,6 +31,11 @@ def apply_filters(lines: ir.Table, filters: Filters) -> ir.Table:
     whole of its period lies inside it, so an annual aggregate row is not half-counted in a
     nine-month window.
     """
+    return lines.filter(filter_predicates(lines, filters))
+
+
+def filter_predicates(lines: ir.Table, filters: Filters) -> list[ir.BooleanValue]:
+    """The conditions of :func:`apply_filters`, for callers that combine several selections."""
     predicates: list[ir.BooleanValue] = [
         code_predicate(lines.hcpcs_code, filters.codes),
         lines.claim_frequency.isnull() | (lines.claim_frequency != VOID_FREQUENCY),
@@ -51,4 +56,4 @@ def apply_filters(lines: ir.Table, filters: Filters) -> ir.Table:
             predicates.append(lines[column].isin(list(values)))
     if filters.line_status != "all":
         predicates.append(lines.line_status == filters.line_status)
-    return lines.filter(predicates)
+    return predicates

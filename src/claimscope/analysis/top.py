@@ -18,7 +18,7 @@ from claimscope.analysis.measures import (
 )
 from claimscope.analysis.query import TopQuery
 from claimscope.analysis.result import CodeRow, Coverage, TopResult
-from claimscope.analysis.suppression import suppress_ranking
+from claimscope.privacy import suppress_ranking
 from claimscope.terminology.names import code_names
 
 

@@ -24,10 +24,9 @@ from claimscope.analysis.measures import (
     measure_value,
     plan_measure,
 )
-from claimscope.analysis.privacy_grid import suppress_grid
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.analysis.suppression import kind_for_measure
+from claimscope.privacy import kind_for_measure, suppress_grid
 from claimscope.terminology.names import code_names
 
 GRAINS: Final = ("month", "quarter", "year")

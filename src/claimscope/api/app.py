@@ -19,6 +19,7 @@ from claimscope.analysis.run import run_attribution, run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
 from claimscope.ingest.base import IngestError
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
+from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
 from claimscope.store.connection import StoreError
 from claimscope.store.layout import default_store_root
@@ -53,9 +54,25 @@ def common_filters(
     )
 
 
-def privacy_policy(min_cell_size: int = 11, allow_small_cells: bool = False) -> PrivacyPolicy:
-    """Suppression settings; below 11 only with ``allow_small_cells=true`` (recorded)."""
-    return PrivacyPolicy(min_cell_size, allow_small_cells)
+def privacy_policy(request: Request, min_cell_size: int | None = None) -> PrivacyPolicy:
+    """The server's suppression settings (``claimscope serve``); a request may only raise them.
+
+    ``allow_small_cells`` is never taken from a request: a client that could send it could
+    lower the threshold the server was started with.
+    """
+    server: PrivacyPolicy = request.app.state.privacy
+    if "allow_small_cells" in request.query_params:
+        raise QueryError(
+            "allow_small_cells is set by the server (claimscope serve --allow-small-cells), "
+            "not by a request"
+        )
+    if min_cell_size is not None and min_cell_size < server.min_cell_size:
+        raise QueryError(
+            f"min_cell_size {min_cell_size} is below this server's threshold of "
+            f"{server.min_cell_size}: a request may raise the threshold, never lower it"
+        )
+    wanted = server.min_cell_size if min_cell_size is None else min_cell_size
+    return PrivacyPolicy(wanted, server.allow_small_cells)
 
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
@@ -64,10 +81,16 @@ PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
 AsOfParam = Annotated[str | None, Query(description="Store version or ISO date/time.")]
 
 
-def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
-    """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store)."""
+def create_app(
+    store_root: Path | None = None, engine: str = "duckdb", privacy: PrivacyPolicy | None = None
+) -> Any:
+    """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store).
+
+    ``privacy`` is the server's threshold for every request (default: the CMS rule).
+    """
     root = store_root or default_store_root()
     app = FastAPI(title="claimscope", version=__version__)
+    app.state.privacy = privacy or PrivacyPolicy()
 
     @app.exception_handler(QueryError)
     @app.exception_handler(StoreError)
@@ -92,7 +115,9 @@ def create_app(store_root: Path | None = None, engine: str = "duckdb") -> Any:
     @app.get("/api/sources")
     def sources() -> dict[str, Any]:
         """What the store holds, per source (from the ingest records in the log)."""
-        return {"sources": [s.to_dict() for s in summarise_store(root)]}
+        policy: PrivacyPolicy = app.state.privacy
+        listed = [s.to_dict() for s in summarise_store(root)]
+        return {"sources": [protect_counts(s, SOURCE_COUNTS, policy) for s in listed]}
 
     @app.get("/api/top")
     def top(

@@ -134,13 +134,16 @@ def sources(
 ) -> None:
     """List the sources loaded in the store, with row counts and months covered."""
     from claimscope.cli.render import sources_table, to_json
+    from claimscope.privacy import SOURCE_COUNTS, protect_counts
     from claimscope.store.catalog import summarise_store
 
     summaries = run_safely(lambda: summarise_store(store_root(store)))
+    # Row counts of 1-10 are hidden like any other small count (read = loaded + quarantined).
+    listed = [protect_counts(s.to_dict(), SOURCE_COUNTS, PrivacyPolicy()) for s in summaries]
     if fmt == "json":
-        console.out(to_json({"sources": [s.to_dict() for s in summaries]}), highlight=False)
+        console.out(to_json({"sources": listed}), highlight=False)
     else:
-        console.print(sources_table([s.to_dict() for s in summaries]))
+        console.print(sources_table(listed))
 
 
 @app.command()
@@ -149,13 +152,20 @@ def serve(
     port: Annotated[int, typer.Option(help="Port.")] = 8000,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
 ) -> None:
-    """Serve the JSON API (and explorer) over the store."""
+    """Serve the JSON API (and explorer) over the store.
+
+    The threshold is the server's for every request: a request may raise it, never lower it.
+    """
     import uvicorn
 
     from claimscope.api import create_app
 
-    uvicorn.run(create_app(store_root(store), engine=engine), host=host, port=port)
+    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells))
+    app_ = create_app(store_root(store), engine=engine, privacy=policy)
+    uvicorn.run(app_, host=host, port=port)
 
 
 @app.command()

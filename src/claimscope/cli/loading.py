@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import (
@@ -20,6 +20,9 @@ from rich.table import Table
 from claimscope.cli.app import StoreOption, app, console, err_console, fail, run_safely, store_root
 from claimscope.cli.render import to_json
 from claimscope.ingest.registry import format_names
+
+if TYPE_CHECKING:
+    from claimscope.ingest.report import IngestReport
 
 REPORT_FORMATS = ("table", "json")
 SYNTH_FORMATS = ("parquet", "csv", "837p", "fhir")
@@ -75,11 +78,22 @@ def ingest(
         bool,
         typer.Option("--allow-duplicate", help="Load content already loaded under another name."),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict",
+            help="Quarantine rows whose identifiers (NPI, taxonomy, state...) fail validation "
+            "instead of loading them with those values unknown.",
+        ),
+    ] = False,
     store: StoreOption = None,
 ) -> None:
-    """Load claim files into the store; every row is loaded or quarantined with its reason."""
+    """Load claim files into the store; every row is loaded or quarantined with its reason.
+
+    Every file is attempted; the exit status is 2 when any file was rejected.
+    """
     from claimscope.ingest.pipeline import ingest_paths
-    from claimscope.ingest.report import IngestOptions, IngestReport, ProgressEvent
+    from claimscope.ingest.report import IngestOptions, ProgressEvent
     from claimscope.store.layout import Store
 
     in_fmt, out_fmt = _split_format(fmt, input_format)
@@ -112,6 +126,7 @@ def ingest(
                 options=IngestOptions(
                     year=year,
                     providers=providers,
+                    strict=strict,
                     batch_key=batch_key,
                     allow_duplicate=allow_duplicate,
                 ),
@@ -121,30 +136,48 @@ def ingest(
     report = run_safely(action)
     if out_fmt == "json":
         console.out(to_json(report.to_dict()), highlight=False)
-        return
+    else:
+        _print_report(report)
+    if report.rejected:
+        for f in report.rejected:
+            err_console.print(f"[bold red]error:[/] {f.reason}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"{len(report.rejected)} of {len(report.files)} files rejected (nothing of them "
+            "was loaded); the others were attempted",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(2)
+
+
+def _print_report(report: IngestReport) -> None:
     console.print(_ingest_table(report))
     console.print(
         f"read {report.read:,} = loaded {report.loaded:,} + quarantined {report.quarantined:,}"
     )
     for f in report.files:
-        if f.quarantine_reasons:
-            reasons = "; ".join(
-                f"{fld}: {why} ({n:,})" for (fld, why), n in f.quarantine_reasons.items()
-            )
-            console.print(f"  {f.path.name}: {reasons}", highlight=False)
-            console.print(f"  rows and values: {f.quarantine_file}", highlight=False)
+        for label, reasons, path in (
+            ("quarantined", f.quarantine_reasons, f.quarantine_file),
+            ("loaded as unknown", f.warning_reasons, f.warnings_file),
+        ):
+            if reasons:
+                listed = "; ".join(f"{fld}: {why} ({n:,})" for (fld, why), n in reasons.items())
+                console.print(f"  {f.path.name} {label}: {listed}", highlight=False, soft_wrap=True)
+                console.print(f"  rows and values: {path}", highlight=False, soft_wrap=True)
 
 
-def _ingest_table(report: object) -> Table:
+def _ingest_table(report: IngestReport) -> Table:
     table = Table(title="Ingest", title_justify="left")
-    for header in ("File", "Format", "Source", "Read", "Loaded", "Quarantined", "Note"):
+    headers = ("File", "Outcome", "Format", "Source", "Read", "Loaded", "Quarantined", "Note")
+    for header in headers:
         table.add_column(
             header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
         )
-    for f in report.files:  # type: ignore[attr-defined]
-        note = "skipped: " + "; ".join(f.warnings) if f.skipped else "; ".join(f.warnings)
+    for f in report.files:
+        note = "; ".join([f.reason] if f.reason else f.warnings)
         table.add_row(
             str(f.path),
+            f.status,
             f.format,
             f.source,
             f"{f.read:,}",

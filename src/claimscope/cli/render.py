@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from claimscope.analysis.result import CodeRow, TopResult
+from claimscope.privacy import SOURCE_COUNTS
 
 OUTPUT_FORMATS: Final = ("table", "json", "csv", "markdown")
 SUPPRESSED: Final = "suppressed"
@@ -154,9 +155,7 @@ def sources_table(sources: Sequence[dict[str, Any]]) -> Table:
             s["name"],
             ", ".join(s["formats"]),
             f"{s['files']:,}",
-            f"{s['read']:,}",
-            f"{s['loaded']:,}",
-            f"{s['quarantined']:,}",
+            *(f"{s[k]:,}" if s[k] is not None else "suppressed" for k in SOURCE_COUNTS),
             months,
         )
     return table

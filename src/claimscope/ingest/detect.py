@@ -2,7 +2,8 @@
 
 Every registered reader is asked in registry order (most specific first, the generic layout
 last); the first whose ``sniff`` says yes wins. A file no reader recognises is an
-:class:`IngestError` listing the formats known, so the user can pass one explicitly.
+:class:`UnrecognisedFormat` error listing the formats known, so the user can pass one
+explicitly; a file that cannot be read at all (empty, damaged Parquet) is an :class:`IngestError`.
 """
 
 from __future__ import annotations
@@ -11,7 +12,11 @@ from pathlib import Path
 
 from claimscope.ingest import registry
 from claimscope.ingest.base import IngestError
-from claimscope.ingest.tabular import read_head
+from claimscope.ingest.tabular import parquet_columns, read_head
+
+
+class UnrecognisedFormat(IngestError):
+    """A readable file that no reader recognises (in a directory: not a claims file)."""
 
 
 def detect_format(path: Path) -> str:
@@ -22,6 +27,7 @@ def detect_format(path: Path) -> str:
         raise IngestError(f"{path}: cannot read: {exc.strerror or exc}") from exc
     if not head:
         raise IngestError(f"{path}: file is empty")
+    parquet_columns(path, head, reading=True)  # a damaged Parquet file is unreadable, not unknown
     for name in registry.format_names():
         try:
             reader = registry.get_reader(name)
@@ -30,7 +36,7 @@ def detect_format(path: Path) -> str:
         if reader.sniff(path, head):
             return name
     known = ", ".join(f"{name} ({_description(name)})" for name in registry.format_names())
-    raise IngestError(
+    raise UnrecognisedFormat(
         f"{path}: format not recognised; pass one explicitly with --format. Known formats: {known}"
     )
 

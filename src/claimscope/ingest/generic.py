@@ -30,7 +30,8 @@ INPUT_COLUMNS: Final = tuple(c for c in STAGING_COLUMNS if c != "source_row")
 
 
 def column_map(names: list[str]) -> dict[str, str]:
-    """File column name -> staging name for every column of the generic layout present."""
+    """File column name -> staging name for every column of the generic layout present
+    (the first column wins where two name the same field; :func:`conflicts` reports them)."""
     known = {c: c for c in INPUT_COLUMNS} | ALIASES
     mapping: dict[str, str] = {}
     for name in names:
@@ -38,6 +39,24 @@ def column_map(names: list[str]) -> dict[str, str]:
         if target is not None and target not in mapping.values():
             mapping[name] = target
     return mapping
+
+
+def conflicts(names: list[str]) -> list[str]:
+    """One message per pair of columns that name the same field (``Units``/``units``,
+    ``service_date``/``service_from``, or the same name twice)."""
+    known = {c: c for c in INPUT_COLUMNS} | ALIASES
+    first: dict[str, tuple[int, str]] = {}
+    found = []
+    for position, name in enumerate(names, 1):
+        target = known.get(name.strip().lower())
+        if target is None:
+            continue
+        if target in first:
+            where, other = first[target]
+            found.append(f"columns {where} {other!r} and {position} {name!r} both give {target}")
+        else:
+            first[target] = (position, name)
+    return found
 
 
 def _ignored_warning(names: list[str], mapping: dict[str, str]) -> list[str]:
@@ -68,7 +87,7 @@ class GenericReader:
     def read(self, path: Path, options: ReadOptions) -> Iterator[StagingBatch]:
         """Stream the file in batches of ``options.batch_rows``."""
         head = tabular.read_head(path)
-        parquet_names = tabular.parquet_columns(path, head)
+        parquet_names = tabular.parquet_columns(path, head, reading=True)
         if parquet_names is not None:
             yield from self._read_parquet(path, parquet_names, options)
             return
@@ -122,6 +141,13 @@ def _file_names(mapping: dict[str, str]) -> dict[str, str]:
 
 
 def _checked_map(path: Path, names: list[str]) -> dict[str, str]:
+    tabular.check_unique_names(path, names)
+    clashes = conflicts(names)
+    if clashes:
+        raise IngestError(
+            f"{path}: duplicate columns: {'; '.join(clashes)}; keep one so it is clear which "
+            "holds the data"
+        )
     mapping = column_map(names)
     missing = [r for r in REQUIRED if r not in mapping.values()]
     if missing:

@@ -1,10 +1,11 @@
 """Normalising coded staging fields: spellings accepted per field, and what is invalid.
 
-Each function receives ``col(name) -> raw array`` and ``add(field, reason, bad_mask, raw)``
-(the validator's check accumulator) and returns the normalised columns. Accepted spellings are
-translation tables, matched case-insensitively after trimming; a value outside the table is a
-data error (row quarantined) for fields the analyses filter on, and a warning (value loaded as
-null) for descriptive fields.
+Each function receives ``col(name) -> raw array`` and a finding callback
+``report(field, reason, bad_mask, raw)`` of the validator, and returns the normalised columns.
+Accepted spellings are translation tables, matched case-insensitively after trimming. Only
+``record_kind`` is structural (an unknown kind quarantines the row); every other field here
+is an identifier or a description: a value that fails validation is loaded as null and
+reported as a soft finding (warning, or quarantine under ``strict``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from claimscope.schema import MODIFIER_COLUMNS
 
 Col = Callable[[str], pa.Array]
 Add = Callable[[str, str, np.ndarray, pa.Array], None]
-Warn = Callable[[str, np.ndarray], None]
 
 RECORD_KIND_ALIASES: Final = {"line": "line", "aggregate": "aggregate"}
 CLAIM_TYPE_ALIASES: Final = {
@@ -48,6 +48,14 @@ TAXONOMY_PATTERN: Final = r"^[0-9]{3}[0-9A-Z]{6}X$"
 STATE_PATTERN: Final = r"^[A-Z]{2}$"
 FREQUENCY_PATTERN: Final = r"^[0-9]$"
 MEDICARE_SPECIALTY_PATTERN: Final = r"^[0-9A-Z]{2}$"
+# Descriptive fields: (field, pattern, reason when a value does not match).
+DESCRIPTIVE: Final = (
+    ("rendering_taxonomy", TAXONOMY_PATTERN, "not a NUCC taxonomy code (10 characters, ending X)"),
+    ("state", STATE_PATTERN, "not a two-letter state code"),
+    ("claim_frequency", FREQUENCY_PATTERN, "not a claim frequency code (1 digit)"),
+    ("medicare_specialty_code", MEDICARE_SPECIALTY_PATTERN,
+     "not a CMS specialty code (2 letters/digits)"),
+)  # fmt: skip
 
 
 def translate(values: pa.Array, table: Mapping[str, str]) -> tuple[pa.Array, np.ndarray]:
@@ -66,6 +74,7 @@ def translate(values: pa.Array, table: Mapping[str, str]) -> tuple[pa.Array, np.
 
 
 def _enum(name: str, table: Mapping[str, str], col: Col, add: Add) -> pa.Array:
+    """Translated values; unknown spellings become null (``translate`` maps them to null)."""
     mapped, unknown = translate(col(name), table)
     accepted = ", ".join(sorted(set(table.values())))
     add(name, f"unknown {name.replace('_', ' ')} (accepted: {accepted})", unknown, col(name))
@@ -92,20 +101,29 @@ def _padded(values: pa.Array, width: int) -> pa.Array:
 
 
 def _coded(name: str, values: pa.Array, pattern: str, reason: str, add: Add) -> pa.Array:
+    """``values`` with those not matching ``pattern`` reported and set to null."""
     bad = parse.present(values) & ~parse.regex_valid(values, pattern)
     add(name, reason, bad, values)
-    return values
+    return parse.null_where(values, bad)
 
 
-def normalise_codes(col: Col, add: Add, warn: Warn) -> dict[str, pa.Array]:
-    """NPIs, modifiers, place of service, revenue code, claim type, setting, line status
-    (quarantine when invalid), then the descriptive fields (null + warning when invalid)."""
-    out: dict[str, pa.Array] = {}
-    for name in ("rendering_npi", "billing_npi"):
-        npi = parse.clean_strings(col(name))
-        bad = parse.present(npi) & ~parse.npi_valid(npi)
-        add(name, "not a valid NPI (10 digits ending in the check digit)", bad, col(name))
-        out[name] = npi
+def _npi(name: str, col: Col, add: Add) -> pa.Array:
+    """An NPI column: malformed values and failed check digits reported and set to null."""
+    npi = parse.clean_strings(col(name))
+    has = parse.present(npi)
+    shaped = has & parse.npi_shaped(npi)
+    add(name, "not an NPI (10 digits)", has & ~shaped, col(name))
+    wrong_digit = shaped & ~parse.npi_valid(npi)
+    add(name, "NPI check digit does not match", wrong_digit, col(name))
+    return parse.null_where(npi, (has & ~shaped) | wrong_digit)
+
+
+def normalise_codes(col: Col, add: Add) -> dict[str, pa.Array]:
+    """NPIs, modifiers, place of service, revenue code, claim type, setting, line status, and
+    the descriptive fields; every invalid value is reported through ``add`` and set to null."""
+    out: dict[str, pa.Array] = {
+        name: _npi(name, col, add) for name in ("rendering_npi", "billing_npi")
+    }
     for name in MODIFIER_COLUMNS:
         mod = parse.clean_strings(col(name), upper=True)
         out[name] = _coded(name, mod, MODIFIER_PATTERN, "not a modifier (2 letters/digits)", add)
@@ -117,31 +135,14 @@ def normalise_codes(col: Col, add: Add, warn: Warn) -> dict[str, pa.Array]:
     out["revenue_code"] = _coded(
         "revenue_code", rev, REVENUE_PATTERN, "not a revenue code (4 digits)", add
     )
-    out["claim_type"] = _enum("claim_type", CLAIM_TYPE_ALIASES, col, add)
-    out["setting"] = _enum("setting", SETTING_ALIASES, col, add)
-    out["line_status"] = _enum("line_status", LINE_STATUS_ALIASES, col, add)
-    out["rendering_taxonomy"] = _descriptive(
-        col("rendering_taxonomy"), TAXONOMY_PATTERN, "rendering_taxonomy", warn
-    )
-    out["state"] = _descriptive(col("state"), STATE_PATTERN, "state", warn)
-    out["claim_frequency"] = _descriptive(
-        col("claim_frequency"), FREQUENCY_PATTERN, "claim_frequency", warn
-    )
-    out["medicare_specialty_code"] = _descriptive(
-        _padded(col("medicare_specialty_code"), 2),
-        MEDICARE_SPECIALTY_PATTERN,
-        "medicare_specialty_code",
-        warn,
-    )
+    for name, table in (("claim_type", CLAIM_TYPE_ALIASES), ("setting", SETTING_ALIASES),
+                        ("line_status", LINE_STATUS_ALIASES)):  # fmt: skip
+        out[name] = _enum(name, table, col, add)
+    for name, pattern, reason in DESCRIPTIVE:
+        values = col(name)
+        if name == "medicare_specialty_code":
+            values = _padded(values, 2)
+        out[name] = _coded(name, parse.clean_strings(values, upper=True), pattern, reason, add)
     for name in ("provider_type", "specialty", "payer_type"):
         out[name] = parse.clean_strings(col(name))
     return out
-
-
-def _descriptive(values: pa.Array, pattern: str, name: str, warn: Warn) -> pa.Array:
-    text = parse.clean_strings(values, upper=True)
-    bad = parse.present(text) & ~parse.regex_valid(text, pattern)
-    if bad.any():
-        warn(f"{name}: malformed value loaded as null", bad)
-        text = pc.if_else(pa.array(bad), pa.scalar(None, pa.string()), text)
-    return text

@@ -11,15 +11,26 @@ mask of the rows whose value was present but invalid, for quarantine.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-# Accepted date spellings, tried in order. Each is checked by formatting the parsed date back
-# and comparing, because Arrow's strptime rolls invalid days over (2017-02-30 -> 2017-03-02).
-DATE_FORMATS: Final = ("%Y-%m-%d", "%Y%m%d", "%m/%d/%Y")
+from claimscope.terminology.npi import check_digits
+
+# Accepted date spellings (named groups y, m, d), tried in order. Fields are checked for a
+# real calendar day afterwards, so 2023-02-30 is "impossible", not "not a date".
+DATE_PATTERNS: Final = (
+    r"^(?P<y>[0-9]{4})-(?P<m>[0-9]{2})-(?P<d>[0-9]{2})"
+    r"(?:[ T][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?$",
+    r"^(?P<y>[0-9]{4})(?P<m>[0-9]{2})(?P<d>[0-9]{2})$",
+    r"^(?P<m>[0-9]{1,2})/(?P<d>[0-9]{1,2})/(?P<y>[0-9]{4})$",
+)
+_SERIAL_RE: Final = r"^[0-9]+(\.[0-9]+)?$"
+# Excel's last serial day, 9999-12-31.
+EXCEL_SERIAL_LIMIT: Final = 2_958_466
 _NUMBER_RE: Final = r"^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$"
 
 
@@ -140,29 +151,89 @@ def present(values: pa.Array) -> np.ndarray:
     return _bits(validity, values.offset, n)
 
 
-def parse_dates(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """Dates from date/timestamp arrays or strings in :data:`DATE_FORMATS`."""
+@dataclass(frozen=True)
+class ParsedDates:
+    """Dates parsed from one column: the dates, and which present values failed and why.
+
+    ``not_date``: the value is in none of the accepted spellings; ``impossible``: it is in
+    one, but names a day that does not exist (``2023-02-30``, month 13).
+    """
+
+    dates: pa.Array
+    not_date: np.ndarray
+    impossible: np.ndarray
+
+
+def parse_dates(values: pa.Array) -> ParsedDates:
+    """Dates from date/timestamp arrays, numbers (Excel serials, ``YYYYMMDD``) or strings.
+
+    Strings may be ISO dates or timestamps (``2023-03-05``, ``2023-03-05 00:00:00``,
+    ``2023-03-05T08:30:00Z``; the date is taken as written), ``M/D/YYYY`` (``3/5/2023``,
+    ``03/05/2023``) or ``YYYYMMDD``. A column whose present values are all numbers holds
+    Excel serial day numbers (``44990`` = 2023-03-05), except 8-digit ``YYYYMMDD`` values.
+    """
+    n = len(values)
+    none = np.zeros(n, dtype=bool)
     if pa.types.is_date32(values.type):
-        return values, np.zeros(len(values), dtype=bool)
+        return ParsedDates(values, none, none)
     if pa.types.is_date(values.type) or pa.types.is_timestamp(values.type):
-        return values.cast(pa.date32()), np.zeros(len(values), dtype=bool)
+        return ParsedDates(values.cast(pa.date32()), none, none)
+    if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+        values = values.cast(pa.string())
     text = clean_strings(values)
-    parsed = map_unique(text, _parse_date_strings) if text.null_count < len(text) else None
-    if parsed is None:
-        return pa.nulls(len(values), pa.date32()), np.zeros(len(values), dtype=bool)
-    bad = present(text) & ~present(parsed)
-    return parsed, bad
+    if text.null_count == n:
+        return ParsedDates(pa.nulls(n, pa.date32()), none, none)
+    encoded = dictionary_of(text)
+    serials = _all_numbers(encoded.dictionary)
+    days, impossible = _parse_date_strings(encoded.dictionary, serials=serials)
+    dates = pc.take(days, encoded.indices)
+    has_text, has_date = present(text), present(dates)
+    impossible_rows = has_text & bool_mask(pc.take(pa.array(impossible), encoded.indices))
+    return ParsedDates(dates, has_text & ~has_date & ~impossible_rows, impossible_rows)
 
 
-def _parse_date_strings(text: pa.Array) -> pa.Array:
-    result = pa.nulls(len(text), pa.date32())
-    for fmt in DATE_FORMATS:
-        stamp = pc.strptime(text, format=fmt, unit="s", error_is_null=True)
-        # Reject spellings Arrow accepts leniently: rolled-over days, unpadded fields.
-        exact = pc.equal(pc.strftime(stamp, format=fmt), text)
-        dates = pc.if_else(exact, stamp.cast(pa.date32()), pa.scalar(None, pa.date32()))
-        result = pc.coalesce(result, dates)
-    return result
+def _all_numbers(text: pa.Array) -> bool:
+    """True when every (non-null) distinct value is a plain number: an Excel serial column."""
+    valid = text.drop_null()
+    return len(valid) > 0 and bool(pc.all(pc.match_substring_regex(valid, _SERIAL_RE)).as_py())
+
+
+def _parse_date_strings(text: pa.Array, *, serials: bool) -> tuple[pa.Array, np.ndarray]:
+    """(date32 per value, mask of values shaped like a date that name no real day)."""
+    n = len(text)
+    fields = {part: np.zeros(n, dtype=np.int64) for part in "ymd"}
+    shaped = np.zeros(n, dtype=bool)
+    for pattern in DATE_PATTERNS:
+        found = pc.extract_regex(text, pattern)
+        hit = present(found) & ~shaped
+        for part, target in fields.items():
+            if hit.any():
+                digits = pc.fill_null(pc.struct_field(found, part), "0").cast(pa.int64())
+                target[hit] = np.asarray(digits)[hit]
+        shaped |= hit
+    year, month, day = fields["y"], fields["m"], fields["d"]
+    month_start = ((year - 1970) * 12 + np.clip(month, 1, 12) - 1).astype("datetime64[M]")
+    first_day = month_start.astype("datetime64[D]")
+    length = ((month_start + 1).astype("datetime64[D]") - first_day).astype(np.int64)
+    real = shaped & (month >= 1) & (month <= 12) & (day >= 1) & (day <= length)
+    days = first_day + np.where(real, day - 1, 0)
+    if serials:
+        serial_days, is_serial = _excel_serials(text, shaped)
+        days = np.where(is_serial, serial_days, days)
+        real |= is_serial
+    return pa.array(days, pa.date32(), mask=~real), shaped & ~real
+
+
+def _excel_serials(text: pa.Array, shaped: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Excel (1900 system) serial day numbers as dates, for values not read as YYYYMMDD.
+
+    Serial 1 is 1900-01-01 and Excel counts a 29 February 1900 that never was, so serials
+    from 61 on are days since 1899-12-30; a fraction is the time of day and is dropped.
+    """
+    numbers = np.asarray(pc.cast(text, pa.float64(), safe=False).fill_null(-1.0))
+    usable = ~shaped & (numbers >= 61) & (numbers < EXCEL_SERIAL_LIMIT)
+    whole = np.floor(np.where(usable, numbers, 0)).astype(np.int64)
+    return np.datetime64("1899-12-30") + whole, usable
 
 
 def parse_numbers(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
@@ -215,11 +286,8 @@ def regex_valid(values: pa.Array, pattern: str) -> np.ndarray:
 
 
 def npi_valid(values: pa.Array) -> np.ndarray:
-    """Mask of rows holding a valid NPI: 10 digits whose last is the Luhn check digit.
-
-    The check digit is computed over the constant prefix 80840 plus the first 9 digits, which
-    is the standard Luhn sum of the 9 digits plus 24.
-    """
+    """Mask of rows holding a valid NPI: 10 digits whose last is the check digit
+    (:func:`claimscope.terminology.npi.check_digits`, computed per distinct value)."""
     if values.null_count == len(values):
         return np.zeros(len(values), dtype=bool)
     return bool_mask(map_unique(values, _npi_valid_dense))
@@ -230,14 +298,14 @@ def _npi_valid_dense(npis: pa.Array) -> pa.Array:
     ok = np.zeros(len(npis), dtype=bool)
     if shaped.any():
         digits = _digit_matrix(npis.filter(pa.array(shaped)).cast(pa.string()), 10)
-        body = digits[:, :9]
-        # Double every other digit starting from the right of the 9-digit body.
-        doubled = body[:, ::2] * 2
-        doubled = doubled // 10 + doubled % 10
-        total = 24 + doubled.sum(axis=1) + body[:, 1::2].sum(axis=1)
-        check = (10 - total % 10) % 10
-        ok[shaped] = check == digits[:, 9]
+        base = digits[:, :9] @ (10 ** np.arange(8, -1, -1, dtype=np.int64))
+        ok[shaped] = check_digits(base) == digits[:, 9]
     return pa.array(ok)
+
+
+def npi_shaped(values: pa.Array) -> np.ndarray:
+    """Mask of rows holding 10 ASCII digits (the shape of an NPI, check digit aside)."""
+    return regex_valid(values, r"^[0-9]{10}$")
 
 
 def _digit_matrix(text: pa.Array, width: int) -> np.ndarray:
@@ -246,6 +314,13 @@ def _digit_matrix(text: pa.Array, width: int) -> np.ndarray:
     offsets = np.frombuffer(offsets_buf, dtype=np.int32)[text.offset : text.offset + len(text) + 1]
     data = np.frombuffer(data_buf, dtype=np.uint8)[offsets[0] : offsets[-1]]
     return data.reshape(-1, width).astype(np.int64) - ord("0")
+
+
+def null_where(values: pa.Array, rows: np.ndarray) -> pa.Array:
+    """``values`` with ``rows`` set to null (returned unchanged when no row is set)."""
+    if not rows.any():
+        return values
+    return pc.if_else(pa.array(rows), pa.scalar(None, values.type), values)
 
 
 def integral(numbers: pa.Array) -> np.ndarray:

@@ -3,17 +3,19 @@
 Each input file is one *batch*: its lines are written as data files of the store's Delta
 table and made visible by ONE commit once the whole file was read; the commit carries the
 file's ingest record (see :mod:`claimscope.store.ledger`), so lines and record appear
-together or not at all. A file that cannot be read leaves nothing visible and raises
-:class:`IngestError` naming it; files of the same run committed before it stay loaded.
-A file's identity is its source plus its name (or ``batch_key``): loading an identity again
-is skipped unless ``replace=True``, whose one commit removes the old rows and adds the new.
-Content (SHA-256) already loaded under any identity is skipped unless ``allow_duplicate``.
+together or not at all. Every file of a run is attempted: a file that cannot be read leaves
+nothing visible and is reported as ``rejected`` with the reason, and the run goes on with the
+next file (each file loaded has its own commit). A file's identity is its source plus its
+name (or ``batch_key``): loading an identity again is skipped unless ``replace=True``, whose
+one commit removes the old rows and adds the new. Content (SHA-256) already loaded under any
+identity is skipped unless ``allow_duplicate``.
 """
 
 from __future__ import annotations
 
 import secrets
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,11 +27,13 @@ import pyarrow as pa
 from claimscope.ingest import registry
 from claimscope.ingest.base import FormatReader, IngestError, ReadOptions, StagingBatch
 from claimscope.ingest.canonical import BatchContext, build_lines
-from claimscope.ingest.detect import detect_format
+from claimscope.ingest.detect import UnrecognisedFormat, detect_format
 from claimscope.ingest.prefetch import prefetch
 from claimscope.ingest.pseudonymise import Pseudonymiser
-from claimscope.ingest.quarantine import QuarantineWriter
+from claimscope.ingest.quarantine import QuarantineWriter, warnings_file
 from claimscope.ingest.report import (
+    REJECTED,
+    SKIPPED,
     FileReport,
     IngestOptions,
     IngestReport,
@@ -50,10 +54,11 @@ Progress = Callable[[ProgressEvent], None]
 @dataclass(frozen=True)
 class _Planned:
     path: Path
-    format: str | None  # None: a file inside a directory that no reader recognises
+    format: str | None
     source: str
-    reader: FormatReader | None
+    reader: FormatReader | None  # None: not to be read; ``status`` and ``note`` say why
     note: str = ""
+    status: str = REJECTED
 
 
 def ingest_paths(
@@ -70,7 +75,9 @@ def ingest_paths(
 
     ``fmt`` forces a format (else each file is detected); ``source`` labels every file's rows
     (else the reader's default: ``cms_puf_<year>``, or the format name). Formats and labels are
-    worked out for every file before anything is written, so a naming error costs nothing.
+    worked out for every file before anything is written. Every file is attempted; the report
+    says for each whether it was loaded, skipped or rejected (and why). Only an unusable
+    ``source`` label or a failure of the store itself stops the run.
     """
     options = options or IngestOptions()
     read_options = ReadOptions(
@@ -78,7 +85,12 @@ def ingest_paths(
     )
     if source is not None:
         _checked_label(source)
-    plan = [_plan(path, explicit, fmt, source, read_options) for path, explicit in _expand(paths)]
+    plan = [
+        _Planned(path, None, source or "", None, problem)
+        if problem
+        else _plan(path, explicit, fmt, source, read_options)
+        for path, explicit, problem in _expand(paths)
+    ]
     reports: list[FileReport] = []
     with store.lock():
         upgrade_if_needed(store)  # a store in the pre-Delta layout is converted first
@@ -86,32 +98,48 @@ def ingest_paths(
         secret = load_or_create_secret(store.secret_path)
         for index, item in enumerate(plan):
             if item.reader is None or item.format is None:
+                reports.append(_not_read(item))
+                continue
+            try:
+                counter = _Counter(item.path, index, len(plan), progress)
                 reports.append(
-                    FileReport(
-                        item.path, "unknown", item.source, skipped=True, warnings=[item.note]
+                    _ingest_file(
+                        item, store, ledger, secret, read_options, options, replace, counter
                     )
                 )
-                continue
-            counter = _Counter(item.path, index, len(plan), progress)
-            reports.append(
-                _ingest_file(item, store, ledger, secret, read_options, options, replace, counter)
-            )
+            except IngestError as exc:
+                reports.append(
+                    FileReport(item.path, item.format, item.source, status=REJECTED,
+                               reason=str(exc))
+                )  # fmt: skip
+            except OSError as exc:  # the file vanished or became unreadable since planning
+                reason = f"{item.path}: cannot read: {exc.strerror or exc}"
+                reports.append(
+                    FileReport(item.path, item.format, item.source, status=REJECTED, reason=reason)
+                )
     return IngestReport(files=reports, quarantine_path=store.quarantine_dir)
 
 
-def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool]]:
-    """(file, named explicitly?) for every path; directories give their non-hidden files."""
+def _not_read(item: _Planned) -> FileReport:
+    return FileReport(
+        item.path, item.format or "unknown", item.source, status=item.status, reason=item.note
+    )
+
+
+def _expand(paths: Sequence[Path]) -> Iterator[tuple[Path, bool, str | None]]:
+    """(file, named explicitly?, problem) for every path; directories give their non-hidden
+    files. A path that is neither a file nor a directory with files comes with its problem."""
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             found = sorted(p for p in path.rglob("*") if p.is_file() and not _hidden(p, path))
             if not found:
-                raise IngestError(f"{path}: directory has no files to ingest")
-            yield from ((p, False) for p in found)
+                yield path, True, f"{path}: directory has no files to ingest"
+            yield from ((p, False, None) for p in found)
         elif path.is_file():
-            yield path, True
+            yield path, True, None
         else:
-            raise IngestError(f"{path}: no such file or directory")
+            yield path, True, f"{path}: no such file or directory"
 
 
 def _hidden(path: Path, root: Path) -> bool:
@@ -121,19 +149,24 @@ def _hidden(path: Path, root: Path) -> bool:
 def _plan(
     path: Path, explicit: bool, fmt: str | None, source: str | None, options: ReadOptions
 ) -> _Planned:
+    """What to do with one file: its format, reader and source label, or why it is not read
+    (an unrecognised file inside a directory is skipped; one named explicitly is rejected)."""
     try:
         name = fmt or detect_format(path)
+    except UnrecognisedFormat as exc:
+        return _Planned(path, None, source or "", None, str(exc), REJECTED if explicit else SKIPPED)
     except IngestError as exc:
-        if explicit:
-            raise
         return _Planned(path, None, source or "", None, str(exc))
     try:
         reader = registry.get_reader(name)
     except KeyError as exc:
         raise IngestError(f"{path}: {exc.args[0]}") from None
     default = getattr(reader, "default_source", None)
-    label = source or (default(path, options) if default else name)
-    return _Planned(path, name, _checked_label(label), reader)
+    try:
+        label = _checked_label(source or (default(path, options) if default else name))
+    except IngestError as exc:
+        return _Planned(path, name, source or "", None, str(exc))
+    return _Planned(path, name, label, reader)
 
 
 def _checked_label(label: str) -> str:
@@ -150,6 +183,7 @@ class _Counter:
     def __init__(self, path: Path, index: int, count: int, progress: Progress | None) -> None:
         self.path, self.index, self.count, self.progress = path, index, count, progress
         self.read = self.loaded = self.quarantined = 0
+        self.flags: Counter[tuple[str, str]] = Counter()  # soft findings on loaded rows
         self.bytes_total = path.stat().st_size
 
     def emit(self, bytes_read: int | None, done: bool = False) -> None:
@@ -179,35 +213,38 @@ def _ingest_file(
     previous = [e for e in entries if e.identity == identity]
     skip = _skip_reason(identity, sha256, entries, previous, replace, options.allow_duplicate)
     if skip is not None:
-        report.skipped = True
-        report.batch_id = skip[0]
-        report.warnings.append(skip[1])
+        report.status = SKIPPED
+        report.batch_id, report.reason = skip
         return report
     batch_id = new_batch_id()
     pseudonymiser = Pseudonymiser(secret, item.source)
     ctx = BatchContext(item.source, item.format, batch_id, str(item.path), pseudonymiser)
     writer = BatchWriter(store, item.source, batch_id)
+    # Named by batch id, so files left by a run killed before its commit are never listed.
     quarantine = QuarantineWriter(store.quarantine_dir / f".{batch_id}.partial.csv")
+    flagged = QuarantineWriter(store.quarantine_dir / f".{batch_id}.warnings.partial.csv")
     warnings = Warnings()
     try:
         for staging in prefetch(_batches(item, read_options)):
-            _load_batch(staging, ctx, options, writer, quarantine, warnings, counter)
+            _load_batch(staging, ctx, options, writer, (quarantine, flagged), warnings, counter)
         _reconcile(counter)
         actions = writer.finish()
-        # Named by batch id, so a file left by a run killed before its commit is never listed.
         quarantine_file = quarantine.commit(store.quarantine_file(batch_id))
+        report.warnings_file = flagged.commit(warnings_file(store, batch_id))
         report.read, report.loaded = counter.read, counter.loaded
         report.quarantined = counter.quarantined
         report.warnings = warnings.messages()
         report.batch_id = batch_id
         report.quarantine_file = quarantine_file
         report.quarantine_reasons = dict(quarantine.reasons.most_common())
+        report.warning_reasons = dict(counter.flags.most_common())
         report.months = sorted(writer.months)
         entry = _record(item, store, report, sha256, identity, counter, previous)
         # One commit: the old identity's rows go, the new rows and their record arrive.
         commit_batch(store, actions, entry, replaces={e.batch_id for e in previous})
     except BaseException:
         quarantine.abort()
+        flagged.abort()
         writer.abort()
         raise
     counter.emit(counter.bytes_total, done=True)
@@ -270,6 +307,9 @@ def _record(
             {"field": f, "reason": r, "rows": n} for (f, r), n in report.quarantine_reasons.items()
         ],
         warnings=report.warnings,
+        warnings_file=str(report.warnings_file.relative_to(store.root))
+        if report.warnings_file
+        else None,
         replaces=[e.batch_id for e in previous],
     )
 
@@ -290,10 +330,12 @@ def _load_batch(
     ctx: BatchContext,
     options: IngestOptions,
     writer: BatchWriter,
-    quarantine: QuarantineWriter,
+    outputs: tuple[QuarantineWriter, QuarantineWriter],
     warnings: Warnings,
     counter: _Counter,
 ) -> None:
+    """Validate one staging batch, write its lines, and its quarantine and warnings rows."""
+    quarantine, flagged = outputs
     table = staging.table
     if "source_row" in table.column_names:
         rows = table.column("source_row").combine_chunks().cast(pa.int64())
@@ -306,15 +348,16 @@ def _load_batch(
         rows=rows,
         limits=options.limits,
         field_names=dict(staging.field_names or {}),
+        strict=options.strict,
     )
     lines = build_lines(checked, rows, ctx, warnings)
     writer.write(lines)
     quarantine.write_records(staging.quarantined)
     quarantine.write_table(checked.quarantine)
+    flagged.write_table(checked.flagged)
+    counter.flags.update(checked.warnings)
     for message in staging.warnings:
         warnings.add(message)
-    for message, count in checked.warnings.items():
-        warnings.add(message, count)
     counter.read += staging.read_count
     counter.loaded += lines.num_rows
     counter.quarantined += len(staging.quarantined) + checked.quarantine.num_rows

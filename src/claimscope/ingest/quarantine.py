@@ -1,7 +1,10 @@
-"""The quarantine CSV of one batch: ``file,row,field,reason,value``, one line per row not loaded.
+"""The quarantine and warnings CSVs of one batch: ``file,row,field,reason,value``.
 
-Written under the batch's staging folder while the file is read and moved to
-``<store>/quarantine/<batch_id>.csv`` with the batch (only when something was quarantined).
+The quarantine file has one line per row not loaded; the warnings file one line per value of
+a loaded row that failed validation and was loaded as unknown (or, for notes such as
+fractional units, as given), with the raw value for audit. Both are written under the staging
+folder while the file is read and moved with the batch (only when they have rows) to
+``<store>/quarantine/<batch_id>.csv`` and ``<store>/warnings/<batch_id>.csv``.
 Values of the ``patient_id`` field are replaced by ``<redacted>``: raw patient ids are never
 written anywhere.
 """
@@ -18,12 +21,20 @@ import pyarrow.csv as pacsv
 
 from claimscope.ingest.base import QuarantineRecord
 from claimscope.ingest.validate import MAX_VALUE_CHARS, QUARANTINE_SCHEMA, REDACTED
+from claimscope.store.layout import Store
 
 PATIENT_FIELDS = frozenset({"patient_id"})
+WARNINGS_DIR = "warnings"
+
+
+def warnings_file(store: Store, batch_id: str) -> Path:
+    """Where a batch's warnings CSV lives once the batch is committed."""
+    return store.root / WARNINGS_DIR / f"{batch_id}.csv"
 
 
 class QuarantineWriter:
-    """Appends quarantine rows to a CSV file, created on the first row."""
+    """Appends quarantine-shaped rows (quarantine or warnings) to a CSV file, created on the
+    first row."""
 
     def __init__(self, path: Path) -> None:
         self.path = path

@@ -44,7 +44,9 @@ class IngestOptions:
 
     ``year``: calendar year of CMS PUF files whose name does not say it. ``providers``: Tuva
     provider file to enrich lines with taxonomy and state. ``batch_rows`` bounds memory per
-    batch; ``limits`` are the plausibility bounds of validation. ``batch_key`` names the
+    batch; ``limits`` are the plausibility bounds of validation. ``strict`` quarantines rows
+    whose identifiers or descriptive values fail validation, instead of loading them with
+    those values unknown (see :mod:`claimscope.ingest.validate`). ``batch_key`` names the
     loaded file's identity instead of its file name (``--replace`` replaces by identity);
     ``allow_duplicate`` loads content already in the store under another identity.
     """
@@ -53,6 +55,7 @@ class IngestOptions:
     providers: Path | None = None
     batch_rows: int = 500_000
     limits: Limits = field(default_factory=Limits)
+    strict: bool = False
     batch_key: str | None = None
     allow_duplicate: bool = False
 
@@ -70,9 +73,21 @@ class ProgressEvent:
     done: bool = False
 
 
+LOADED: Final = "loaded"
+SKIPPED: Final = "skipped"
+REJECTED: Final = "rejected"
+
+
 @dataclass
 class FileReport:
-    """Outcome for one input file."""
+    """Outcome for one input file.
+
+    ``status`` is ``loaded``, ``skipped`` (the same bytes are already in the source, or a file
+    in a directory that no reader recognises; ``reason`` says which) or ``rejected`` (the file
+    could not be read; ``reason`` says why, and nothing of it was loaded).
+    ``warning_reasons`` counts loaded rows per (field, reason) whose value failed validation
+    and was loaded as unknown; the rows and raw values are in ``warnings_file``.
+    """
 
     path: Path
     format: str
@@ -80,18 +95,31 @@ class FileReport:
     read: int = 0
     loaded: int = 0
     quarantined: int = 0
-    skipped: bool = False
+    status: str = LOADED
+    reason: str | None = None
     warnings: list[str] = field(default_factory=list)
     batch_id: str | None = None
     quarantine_file: Path | None = None
+    warnings_file: Path | None = None
     months: list[str] = field(default_factory=list)
     quarantine_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
+    warning_reasons: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    @property
+    def skipped(self) -> bool:
+        return self.status == SKIPPED
+
+    @property
+    def rejected(self) -> bool:
+        return self.status == REJECTED
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "path": str(self.path),
             "format": self.format,
             "source": self.source,
+            "status": self.status,
+            "reason": self.reason,
             "read": self.read,
             "loaded": self.loaded,
             "quarantined": self.quarantined,
@@ -99,12 +127,15 @@ class FileReport:
             "warnings": list(self.warnings),
             "batch_id": self.batch_id,
             "quarantine_file": str(self.quarantine_file) if self.quarantine_file else None,
+            "warnings_file": str(self.warnings_file) if self.warnings_file else None,
             "months": list(self.months),
-            "quarantine_reasons": [
-                {"field": f, "reason": r, "rows": n}
-                for (f, r), n in self.quarantine_reasons.items()
-            ],
+            "quarantine_reasons": _reasons(self.quarantine_reasons),
+            "warning_reasons": _reasons(self.warning_reasons),
         }
+
+
+def _reasons(counts: dict[tuple[str, str], int]) -> list[dict[str, Any]]:
+    return [{"field": f, "reason": r, "rows": n} for (f, r), n in counts.items()]
 
 
 @dataclass
@@ -130,6 +161,16 @@ class IngestReport:
     def quarantined(self) -> int:
         return sum(f.quarantined for f in self.files)
 
+    @property
+    def rejected(self) -> list[FileReport]:
+        """Files that could not be read (nothing of them was loaded)."""
+        return [f for f in self.files if f.rejected]
+
+    @property
+    def warned(self) -> int:
+        """Loaded rows' soft findings (a row with two invalid identifiers counts twice)."""
+        return sum(sum(f.warning_reasons.values()) for f in self.files)
+
     def to_dict(self) -> dict[str, Any]:
         """The report as JSON-ready data (a contract: keys are only ever added)."""
         return {
@@ -137,5 +178,7 @@ class IngestReport:
             "read": self.read,
             "loaded": self.loaded,
             "quarantined": self.quarantined,
+            "warnings": self.warned,
+            "rejected_files": len(self.rejected),
             "quarantine_path": str(self.quarantine_path),
         }

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -57,13 +58,29 @@ def header_fields(head: bytes) -> tuple[list[str], str] | None:
     return [n.strip() for n in names], delimiter
 
 
-def parquet_columns(path: Path, head: bytes) -> list[str] | None:
-    """Column names of a Parquet file (None when ``head`` is not Parquet or it is unreadable)."""
+def check_unique_names(path: Path, names: Sequence[str]) -> None:
+    """:class:`IngestError` naming both columns when a header repeats a column name."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(names, 1):
+        if name in seen:
+            raise IngestError(
+                f"{path}: duplicate column name {name!r} (columns {seen[name]} and {position}); "
+                "rename one so it is clear which holds the data"
+            )
+        seen[name] = position
+
+
+def parquet_columns(path: Path, head: bytes, *, reading: bool = False) -> list[str] | None:
+    """Column names of a Parquet file; None when ``head`` is not Parquet. A damaged Parquet
+    file gives None too when sniffing, and an :class:`IngestError` saying why when ``reading``.
+    """
     if not head.startswith(b"PAR1"):
         return None
     try:
         return list(pq.read_schema(path).names)
-    except (OSError, pa.ArrowException):
+    except (OSError, pa.ArrowException) as exc:
+        if reading:
+            raise IngestError(f"{path}: cannot read as Parquet: {exc}") from exc
         return None
 
 
@@ -140,6 +157,9 @@ def iter_csv(
     Columns named in ``dictionary`` (codes and other repeated values) are dictionary-encoded
     by the parser itself, which is cheaper than materialising the strings and encoding later.
     """
+    header = header_fields(read_head(path))
+    if header is not None:
+        check_unique_names(path, header[0])
     rejects = _Rejects()
     # Single-threaded parsing: the parser then knows the line number of every rejected row.
     read = pacsv.ReadOptions(use_threads=False, block_size=_BLOCK_BYTES)
@@ -151,6 +171,8 @@ def iter_csv(
         null_values=[""],
         strings_can_be_null=True,
         quoted_strings_can_be_null=True,
+        # UTF-8 is checked per batch instead, so that a bad byte quarantines its row only.
+        check_utf8=False,
     )
     raw = pa.OSFile(str(path))
     gzipped = raw.read(2) == b"\x1f\x8b"
@@ -206,7 +228,83 @@ def _chunk(
         for line, expected, actual in rejects.lines[reported:]
     ]
     following = int(rows[-1]) + 1 if n else next_row
+    table, rows, undecodable = _drop_invalid_utf8(table, rows, path)
+    rejected.extend(undecodable)
     return TextChunk(table=table, rows=rows, rejected=rejected), following, len(rejects.lines)
+
+
+def _drop_invalid_utf8(
+    table: pa.Table, rows: np.ndarray, path: Path
+) -> tuple[pa.Table, np.ndarray, list[QuarantineRecord]]:
+    """Rows holding bytes that are not UTF-8, taken out of ``table`` as quarantine records.
+
+    The parser's own UTF-8 check would fail the whole file; checking each column here costs
+    about as much and lets every other row load. The search for the offending rows (Python,
+    per value) only runs for a column that fails the check.
+    """
+    bad = np.zeros(table.num_rows, dtype=bool)
+    first_bad: dict[int, str] = {}
+    damaged = []
+    for name in table.column_names:
+        column = table.column(name)
+        try:
+            column.validate(full=True)
+            continue
+        except pa.ArrowInvalid:
+            damaged.append(name)
+        undecodable = _undecodable(column)
+        for position in np.flatnonzero(undecodable & ~bad):
+            first_bad[int(position)] = name
+        bad |= undecodable
+    if not bad.any():
+        return table, rows, []
+    records = [
+        QuarantineRecord(
+            file=str(path),
+            row=int(rows[i]),
+            field=first_bad[int(i)],
+            reason="not valid UTF-8 text (is the file in another encoding?)",
+            value=_shown_bytes(table.column(first_bad[int(i)])[int(i)]),
+        )
+        for i in np.flatnonzero(bad)
+    ]
+    kept = table.filter(pa.array(~bad))
+    for name in damaged:  # a dictionary keeps its undecodable entries: blank them
+        column = kept.column(name).combine_chunks()
+        if pa.types.is_dictionary(column.type):
+            invalid = pa.array(_undecodable_dense(column.dictionary))
+            clean = pc.if_else(invalid, "", column.dictionary)
+            fixed = pa.DictionaryArray.from_arrays(column.indices, clean)
+            kept = kept.set_column(kept.column_names.index(name), name, fixed)
+    return kept, rows[~bad], records
+
+
+def _undecodable(column: pa.ChunkedArray) -> np.ndarray:
+    """Mask of the values of a string column that are not valid UTF-8."""
+    array = column.combine_chunks()
+    if pa.types.is_dictionary(array.type):
+        invalid = _undecodable_dense(array.dictionary)
+        indices = np.asarray(array.indices.fill_null(0).to_numpy(zero_copy_only=False))
+        return invalid[indices] & ~np.asarray(array.is_null().to_numpy(zero_copy_only=False))
+    return _undecodable_dense(array)
+
+
+def _undecodable_dense(array: pa.Array) -> np.ndarray:
+    out = np.zeros(len(array), dtype=bool)
+    for i, value in enumerate(array.cast(pa.binary()).to_pylist()):
+        if value is not None:
+            try:
+                value.decode("utf-8")
+            except UnicodeDecodeError:
+                out[i] = True
+    return out
+
+
+def _shown_bytes(value: pa.Scalar) -> str:
+    """A value with undecodable bytes, as text a CSV can hold (bad bytes as U+FFFD)."""
+    scalar = value.value if isinstance(value, pa.DictionaryScalar) else value
+    raw = scalar.cast(pa.binary()).as_py()
+    return raw.decode("utf-8", errors="replace") if raw is not None else ""
 
 
 def _is_text(type_: pa.DataType) -> bool:

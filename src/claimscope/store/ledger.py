@@ -38,6 +38,7 @@ class LedgerEntry:
     quarantine_file: str | None = None
     quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warnings_file: str | None = None
     replaces: list[str] = field(default_factory=list)
     version: int | None = None
 

@@ -24,8 +24,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from claimscope.analysis.privacy_lp import BoxLP
-from claimscope.analysis.privacy_rules import CellKind, Status, pinned
+from claimscope.privacy.lp import BoxLP
+from claimscope.privacy.rules import CellKind, Status, pinned, unprotected
 
 Line = tuple[str, int]  # ("row", i) or ("col", j)
 Cell = tuple[int, int]
@@ -183,17 +183,20 @@ def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Li
     b = np.array([r for _, r in equations])
     lo = np.array([system.boxes[v][0] for v in group])
     hi = np.array([system.boxes[v][1] for v in group])
-    lp = BoxLP(a, b, lo, hi)
+    lp = BoxLP(a, b, lo, hi, integer=grid.kind.count)
 
-    def exposed(variables: list[Var]) -> bool:
+    def exposed(variables: list[Var], value: float | None = None) -> bool:
         objective = np.zeros(len(group))
         objective[[index[v] for v in variables]] = 1.0
-        return pinned(lp.minimum(objective), lp.maximum(objective), grid.kind)
+        low, high = lp.minimum(objective), lp.maximum(objective)
+        if value is not None:  # one small figure: its range must reach 1 and threshold-1
+            return unprotected(low, high, grid.kind, grid.threshold, value)
+        return pinned(low, high, grid.kind)
 
     for cell in small_cells:
-        if exposed([("cell", cell)]):
+        if exposed([("cell", cell)], float(grid.values[cell])):
             return (("col", cell[1]), ("row", cell[0]))
-    for line in small_margins:
+    for line in small_margins:  # a margin of listed cells cannot reach 1: pinned only
         if exposed([("margin", line)]):
             return tuple(m for m in grid.lines() if m[0] != line[0])
     return _exposed_line_group(grid, small_cells, exposed)

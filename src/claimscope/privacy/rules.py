@@ -1,7 +1,7 @@
 """The cell-size rule's shared vocabulary: what a cell is, when it is small, how it is recorded.
 
-Used by one-dimensional suppression (:mod:`claimscope.analysis.suppression`) and by grids
-with margins (:mod:`claimscope.analysis.privacy_grid`).
+Used by one-dimensional suppression (:mod:`claimscope.privacy.table`) and by grids
+with margins (:mod:`claimscope.privacy.grid`).
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
 
 RULE: Final = "cms_cell_size"
 SHARE_DECIMALS: Final = 4
+# A source's row counts in `sources` / `/api/sources`: read = loaded + quarantined.
+SOURCE_COUNTS: Final = ("read", "loaded", "quarantined")
 Status = Literal["shown", "primary", "complementary", "unpublished"]
 
 
@@ -105,3 +107,39 @@ def pinned(low: float, high: float, kind: CellKind) -> bool:
     if kind.count:
         return math.floor(high + 1e-6) <= math.ceil(low - 1e-6)
     return high - low < 0.01
+
+
+def protect_counts(
+    record: dict[str, Any], fields: tuple[str, ...], policy: PrivacyPolicy
+) -> dict[str, Any]:
+    """``record`` with its count ``fields`` hidden (``None``) when any of them is small.
+
+    For listings whose counts are linked by an identity (a source's rows read = loaded +
+    quarantined): hiding only the small one would leave it as the difference of the
+    others, so all of them go. A ``suppressed`` list names the hidden fields.
+    """
+    threshold = policy.min_cell_size
+    if not any(0 < (record.get(f) or 0) < threshold for f in fields):
+        return record
+    return {
+        **{k: (None if k in fields else v) for k, v in record.items()},
+        "suppressed": list(fields),
+    }
+
+
+def unprotected(low: float, high: float, kind: CellKind, threshold: int, value: float) -> bool:
+    """True when a hidden small count's feasible range no longer reaches 1 and threshold-1.
+
+    The criterion of docs/privacy.md: whoever solves everything an output publishes must
+    learn nothing about a suppressed small cell beyond "between 1 and 10" (for the CMS
+    threshold of 11), so the exact integer range of its ``value`` must still include both
+    ends. That applies when the value is itself a count below the threshold or the count
+    the rule judges (patients). A cell hidden for few patients behind a large figure (200
+    services from 5 patients) is a count of 11 or more: it must not be pinned. Money has no
+    such scale: a dollar cell is unprotected when known to within a cent.
+    """
+    if not kind.count or (value >= threshold and not kind.value_is_cell_count):
+        return pinned(low, high, kind)
+    reaches_low = math.ceil(low - 1e-6) <= 1
+    reaches_high = math.isinf(high) or math.floor(high + 1e-6) >= threshold - 1
+    return not (reaches_low and reaches_high)

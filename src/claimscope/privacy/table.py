@@ -24,7 +24,7 @@ two requests that differ only in ``limit`` suppress the same cells and cannot be
 differenced. Cutting shown rows only adds unknowns, which never narrows an interval.
 
 Later analyses call :func:`suppress_cells` (one dimension: a ranking, one column of a
-comparison) or :func:`~claimscope.analysis.privacy_grid.suppress_grid` (codes x months with
+comparison) or :func:`~claimscope.privacy.grid.suppress_grid` (codes x months with
 margins) and then show only what the returned table marks as shown.
 """
 
@@ -35,12 +35,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Final
 
-from claimscope.analysis.privacy_grid import SuppressedGrid, suppress_grid
-from claimscope.analysis.privacy_rules import (
+from claimscope.analysis.query import PrivacyPolicy
+from claimscope.analysis.result import CodeRow, TopResult
+from claimscope.privacy.rules import (
     COUNT_CELLS,
-    DOLLAR_CELLS,
-    PATIENT_CELLS,
-    RULE,
     SHARE_DECIMALS,
     CellKind,
     Status,
@@ -48,27 +46,10 @@ from claimscope.analysis.privacy_rules import (
     kind_for_measure,
     pinned,
     suppression_block,
+    unprotected,
 )
-from claimscope.analysis.query import PrivacyPolicy
-from claimscope.analysis.result import CodeRow, TopResult
 
-__all__ = [
-    "COUNT_CELLS",
-    "DOLLAR_CELLS",
-    "PATIENT_CELLS",
-    "RULE",
-    "SHARE_DECIMALS",
-    "CellKind",
-    "Status",
-    "SuppressedGrid",
-    "SuppressedTable",
-    "is_small",
-    "kind_for_measure",
-    "suppress_cells",
-    "suppress_grid",
-    "suppress_ranking",
-    "suppression_block",
-]
+__all__ = ["SuppressedTable", "hide_rows", "suppress_cells", "suppress_ranking"]
 
 METHOD_1D: Final = (
     "primary: cell count below threshold (and count values below threshold); complementary: "
@@ -213,7 +194,7 @@ def _exposed(
             if boxes[i][0] == boxes[i][1]:
                 continue  # known from the threshold alone (only with a lowered threshold)
             low, high = _interval(boxes, [i], remainder, total, equality)
-            if pinned(low, high, kind):
+            if unprotected(low, high, kind, threshold, values[i]):
                 return True
         # The small cells' sum is a group of fewer than `threshold` patients unless it is
         # the whole table (then it is the total, whose cell count passed the check).
@@ -333,4 +314,30 @@ def _suppressed_row(row: CodeRow) -> CodeRow:
         rank=None,
         suppressed=True,
         cell_count=None,
+    )
+
+
+def hide_rows(result: TopResult, codes: set[str], *, hide_total: bool = False) -> TopResult:
+    """``result`` (already suppressed) with the rows of ``codes`` hidden as well.
+
+    Used when a ranking is one of several linked tables (:mod:`claimscope.privacy.linked`):
+    the linked audit may hide more than the table's own suppression did. Shown rows are
+    re-ranked among themselves and hidden rows follow in code order, as in
+    :func:`suppress_ranking`; ``hide_total`` hides the total and every row.
+    """
+    hidden_codes = {r.code for r in result.rows if r.suppressed} | codes
+    if hide_total:
+        hidden_codes |= {r.code for r in result.rows}
+    total = None if hide_total else result.total
+    shown = [r for r in result.rows if r.code not in hidden_codes]
+    hidden = sorted((r for r in result.rows if r.code in hidden_codes), key=lambda r: r.code)
+    newly = sum(1 for r in result.rows if r.code in hidden_codes and not r.suppressed)
+    block = dict(result.suppression)
+    block["complementary"] = block.get("complementary", 0) + newly
+    block["total_suppressed"] = block.get("total_suppressed", False) or hide_total
+    return replace(
+        result,
+        total=total,
+        rows=_reranked(shown, total) + [_suppressed_row(r) for r in hidden],
+        suppression=block,
     )

@@ -10,7 +10,7 @@ combination, by solving the equations together. The method:
    cells is a group whose cell count is at least the threshold (the union of people in a
    group is at least its largest member). The cell hidden to achieve that is the smallest
    shown cell of the line, preferring one whose crossing line already has hidden cells.
-3. *Audit*: an exact linear programme (:mod:`claimscope.analysis.privacy_lp`) bounds every
+3. *Audit*: an exact linear programme (:mod:`claimscope.privacy.lp`) bounds every
    hidden small cell, every small margin, and each line's sum of hidden small cells, given
    all shown figures and all margin equations at once; while any is pinned to one value,
    one more cell of its line is hidden (or the line's margin, when no cell is left).
@@ -30,15 +30,15 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from claimscope.analysis.privacy_audit import Cell, GridState, Line, audit
-from claimscope.analysis.privacy_rules import (
+from claimscope.analysis.query import PrivacyPolicy
+from claimscope.privacy.audit import Cell, GridState, Line, audit
+from claimscope.privacy.rules import (
     COUNT_CELLS,
     CellKind,
     Status,
     is_small,
     suppression_block,
 )
-from claimscope.analysis.query import PrivacyPolicy
 
 METHOD_GRID: Final = (
     "primary: cell count below threshold; complementary: every line with a shown margin and a "
