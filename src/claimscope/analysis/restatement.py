@@ -43,7 +43,7 @@ class RowChange:
         out["after"] = _side(self.after)
         if self.change == "moved" and self.before is not None and self.after is not None:
             out["value_change"] = _delta(self.before.value, self.after.value)
-            out["share_change"] = _delta(self.before.share, self.after.share, digits=4)
+            out["share_change"] = _share_delta(self.before.share, self.after.share)
             if self.before.rank is not None and self.after.rank is not None:
                 out["rank_change"] = self.after.rank - self.before.rank
         return out
@@ -125,10 +125,15 @@ def _side(row: CodeRow | None) -> dict[str, Any] | None:
     return {"rank": row.rank, "value": plain_number(row.value), "share": row.share}
 
 
-def _delta(a: float | None, b: float | None, digits: int = 2) -> float | int | None:
+def _delta(a: float | None, b: float | None) -> float | int | None:
     if a is None or b is None:
         return None
-    return plain_number(round(b - a, digits))
+    return plain_number(b - a)
+
+
+def _share_delta(a: float | None, b: float | None) -> float | None:
+    """Shares are published to 4 decimals; so is their change."""
+    return None if a is None or b is None else round(b - a, 4)
 
 
 def _version(result: TopResult) -> dict[str, Any]:

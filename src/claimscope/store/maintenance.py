@@ -86,6 +86,7 @@ def vacuum_store(root: Path, retain_days: float, *, dry_run: bool = False) -> Va
             retention_hours=int(retain_days * 24),
             dry_run=dry_run,
             enforce_retention_duration=False,  # the user chose the period; 0 is allowed
+            full=True,  # also files no version ever referenced (left by killed writers)
         )
         deleted += _stale_quarantine(store, retain_days, dry_run)
     return VacuumReport(retain_days, sorted(deleted))

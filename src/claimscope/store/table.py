@@ -118,6 +118,12 @@ def open_table(store: Store, as_of: str | int | None = None) -> DeltaTable:
             if isinstance(wanted, int) and wanted > latest:
                 raise StoreError(f"store {store.root} has versions 0..{latest}, not {wanted}")
             table.load_as_version(wanted)
+            committed = version_time(table)
+            if isinstance(wanted, datetime) and datetime.fromisoformat(committed) > wanted:
+                raise StoreError(  # delta-rs falls back to the first version; we do not
+                    f"store {store.root} did not exist yet at {as_of} "
+                    f"(version {table.version()} was committed at {committed})"
+                )
     except TableNotFoundError:
         raise StoreError(store.missing_message()) from None
     except DeltaError as exc:
@@ -158,14 +164,32 @@ def _file_key(f: DataFile) -> tuple[date, str]:
 
 
 def version_time(table: DeltaTable) -> str:
-    """When the loaded version was committed, ISO 8601 UTC."""
-    info = table.history(limit=1)
-    stamp = info[0]["timestamp"] if info else 0
-    return iso_time(stamp)
+    """When the loaded version was committed, ISO 8601 UTC.
+
+    Read from that version's commit file (``history`` lists from the newest commit, whatever
+    version is loaded); a commit file already cleaned up falls back to the history.
+    """
+    version = table.version()
+    commit_file = (
+        Path(table.table_uri.removeprefix("file://")) / "_delta_log" / f"{version:020d}.json"
+    )
+    try:
+        with commit_file.open(encoding="utf-8") as handle:
+            for line in handle:
+                info = json.loads(line).get("commitInfo")
+                if info is not None:
+                    return iso_time(int(info.get("timestamp", 0)))
+    except OSError:
+        pass
+    for entry in table.history():
+        if entry.get("version") == version:
+            return iso_time(int(entry.get("timestamp", 0)))
+    return iso_time(0)
 
 
 def iso_time(millis: int) -> str:
-    return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="seconds")
+    # Milliseconds, as the log records them: the time read back as --as-of names that version.
+    return datetime.fromtimestamp(millis / 1000, UTC).isoformat(timespec="milliseconds")
 
 
 def commit(
@@ -205,8 +229,11 @@ class Commit:
 def commits(store: Store, *, upto: str | int | None = None) -> list[Commit]:
     """Every version of the table (oldest first), up to ``upto`` when given."""
     table = open_table(store, upto)
+    loaded = table.version()
     out = []
     for entry in table.history():
+        if int(entry["version"]) > loaded:  # history starts from the newest commit
+            continue
         block = entry.get(RECORD_KEY) or {}
         if isinstance(block, str):  # metadata values written as JSON text
             block = json.loads(block)
