@@ -15,10 +15,11 @@ from typing import Final
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
 from claimscope.store.faults import fault_point
-from claimscope.store.layout import Store
+from claimscope.store.layout import Store, StoreError
 from claimscope.store.ledger import LedgerEntry
 from claimscope.store.table import (
     PARTITION,
@@ -108,6 +109,11 @@ def commit_batch(
         "ingest": entry.to_dict(),
         "replaces": sorted(replaces),
     }
-    version = commit(store, [*removals, *actions], record)
+    try:
+        version = commit(store, [*removals, *actions], record)
+    except (OSError, DeltaError) as exc:
+        raise StoreError(
+            f"cannot commit to the store at {store.root}: {exc}; the store is unchanged"
+        ) from exc
     fault_point("ingest:committed")
     return version

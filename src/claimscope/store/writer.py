@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -26,7 +27,7 @@ import pyarrow.parquet as pq
 from deltalake.transaction import AddAction
 
 from claimscope.schema import CLAIM_LINE
-from claimscope.store.layout import Store
+from claimscope.store.layout import Store, StoreError
 from claimscope.store.table import PARTITION, now_millis
 
 DEFAULT_FLUSH_ROWS: Final = 1_000_000
@@ -112,7 +113,19 @@ class BatchWriter:
     def _wait(self) -> None:
         if self._job is not None:
             job, self._job = self._job, None
-            job.result()  # re-raises a failure of the background flush here
+            with self._store_errors():
+                job.result()  # re-raises a failure of the background flush here
+
+    @contextlib.contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A failure to write (disk full, file too large) is the store's, not the input's."""
+        try:
+            yield
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the store at {self.store.root}: {exc.strerror or exc}; "
+                "nothing of this file was committed"
+            ) from exc
 
     def _flush(self, tables: list[pa.Table]) -> None:
         # Cast each part first: a column all null in one batch arrives as plain strings while
@@ -140,7 +153,8 @@ class BatchWriter:
         """Write what is buffered, close the files and return their add actions."""
         self._submit()
         self._wait()
-        self._close_writers()
+        with self._store_errors():
+            self._close_writers()
         self._pool.shutdown()
         self._encoders.shutdown()
         return [add_action(self.store, path) for _, path in sorted(self._paths.items())]
