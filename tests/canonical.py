@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ def line(
         "source_row": 1,
     }
     record.update(extra)
+    # A stable stand-in for the ingest's record key (see ingest.pseudonymise.record_keys).
+    identity = f"{code}|{month}|{patient}|{sorted(extra.items())}".encode()
+    record.setdefault(
+        "record_key", int.from_bytes(hashlib.blake2b(identity, digest_size=4).digest())
+    )
     return record
 
 

@@ -108,3 +108,35 @@ def violations(system: System, small: Mapping[str, list[str]], threshold: int = 
         if low > 1 or high < threshold - 1:
             found.append(f"{name}: between {low:g} and {high:g}")
     return found
+
+
+def add_trend(system: System, trend: Mapping[str, Any], codes: Iterable[str]) -> None:
+    """What a ``trend`` payload publishes about the unknowns ``code|period``: shown cells,
+    listed suppressed cells (at least 1), "other" (the codes not led), period totals."""
+    codes = list(codes)
+    periods = list(trend["periods"])
+    leaders = [s["code"] for s in trend["series"] if s["code"] != "other"]
+    for series in trend["series"]:
+        members = (
+            [series["code"]]
+            if series["code"] != "other"
+            else [c for c in codes if c not in leaders]
+        )
+        for j, period in enumerate(periods):
+            terms = [system.unknown(var(period, c)) for c in members]
+            value = series["values"][j]
+            if value is not None:
+                system.equal.append((terms, float(value)))
+            elif series["code"] != "other":
+                system.at_least.append((terms, 1.0))
+    for j, period in enumerate(periods):
+        if trend["totals"][j] is not None:
+            terms = [system.unknown(var(period, c)) for c in codes]
+            system.equal.append((terms, float(trend["totals"][j])))
+
+
+def add_window_totals(
+    system: System, top: Mapping[str, Any], periods: Iterable[str], codes: Iterable[str]
+) -> None:
+    """``top`` over the trend's filters: each code's total over the periods."""
+    add_ranking(system, top, list(periods), codes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -39,13 +40,78 @@ def test_filters_repeat_as_query_parameters(client: TestClient) -> None:
     assert body["total"] == 25
 
 
-def test_errors_are_400_with_a_message(client: TestClient) -> None:
-    response = client.get("/api/top", params={"from": "2023-13"})
-    assert response.status_code == 400
-    assert "not a valid month" in response.json()["error"]
-    response = client.get("/api/top", params={"min_cell_size": 5})
-    assert response.status_code == 400
-    assert "never lower it" in response.json()["error"]
+def error_of(response: Any) -> dict[str, Any]:
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert set(body) == {"error"} and set(body["error"]) == {"parameter", "message"}
+    return dict(body["error"])
+
+
+def test_errors_are_422_in_one_shape_naming_the_api_parameter(client: TestClient) -> None:
+    error = error_of(client.get("/api/top", params={"from": "2023-13"}))
+    assert error["parameter"] == "from" and "not a valid month" in error["message"]
+    error = error_of(client.get("/api/top", params={"min_cell_size": 5}))
+    assert error["parameter"] == "min_cell_size"
+    assert "never lower it" in error["message"] and "--" not in error["message"]
+    error = error_of(client.get("/api/top", params={"limit": "many"}))
+    assert error["parameter"] == "limit"
+
+
+@pytest.mark.parametrize(
+    ("parameter", "value", "expected"),
+    [
+        (
+            "specialty",
+            "physio",
+            "'physio' is not a known specialty. Did you mean 'physical_therapy'?",
+        ),
+        ("state", "ZZ", "'ZZ' is not a known two-letter state code."),
+        ("payer_type", "bcbs", "'bcbs' is not a known payer type."),
+        ("pos", "98", "'98' is not a known CMS place-of-service code."),
+        ("codes", "pmrr", "Did you mean 'pmr'?"),
+    ],
+)
+def test_unknown_filter_values_are_refused_with_suggestions(
+    client: TestClient, parameter: str, value: str, expected: str
+) -> None:
+    error = error_of(client.get("/api/top", params={parameter: value}))
+    assert error["parameter"] == parameter
+    assert expected in error["message"]
+    assert "GET /api/vocab/" in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("route", "parameter", "value", "bound"),
+    [
+        ("/api/top", "limit", 1001, "1000"),
+        ("/api/trend", "limit", 0, "1"),
+        ("/api/compare", "replicates", 100_000, "2000"),
+    ],
+)
+def test_sizes_are_bounded(
+    client: TestClient, route: str, parameter: str, value: int, bound: str
+) -> None:
+    params = [(parameter, value), ("cohort", "pt"), ("cohort", "ot")]
+    error = error_of(client.get(route, params=params))
+    assert error["parameter"] == parameter
+    assert bound in error["message"] and str(value) in error["message"]
+
+
+def test_vocab_routes_list_what_the_filters_accept(client: TestClient) -> None:
+    payers = client.get("/api/vocab/payers").json()
+    assert [v["payer_type"] for v in payers["values"]] == [
+        "medicare",
+        "medicare_advantage",
+        "medicaid",
+        "commercial",
+        "other",
+    ]
+    codes = client.get("/api/vocab/codes", params={"codes": "pt_evals"}).json()
+    assert [v["code"] for v in codes["values"]] == ["97161", "97162", "97163", "97164"]
+    places = {v["code"]: v["name"] for v in client.get("/api/vocab/places").json()["values"]}
+    assert places["11"] == "Office"
+    error = error_of(client.get("/api/vocab/specialtys"))
+    assert "Did you mean 'specialties'?" in error["message"]
 
 
 def test_trend_explore_and_sources_routes(client: TestClient) -> None:
@@ -70,13 +136,14 @@ def test_status_route_and_as_of(client: TestClient) -> None:
     top = client.get("/api/top", params={"as_of": "1"}).json()
     assert (top["data"]["store_version"], top["data"]["store_time"]) == (1, status["time"])
     before_any_ingest = client.get("/api/top", params={"as_of": "0"})
-    assert before_any_ingest.status_code == 400
-    assert "no claim lines" in before_any_ingest.json()["error"]
-    assert "versions 0..1" in client.get("/api/top", params={"as_of": "7"}).json()["error"]
+    assert before_any_ingest.status_code == 422
+    assert "no claim lines" in before_any_ingest.json()["error"]["message"]
+    beyond = client.get("/api/top", params={"as_of": "7"}).json()["error"]["message"]
+    assert "versions 0..1" in beyond
 
 
 def test_the_explorer_page_is_served(client: TestClient) -> None:
     page = client.get("/")
     assert page.status_code == 200
     assert "Explore" in client.get("/static/app.js").text
-    assert "/api/top" in client.get("/static/app.js").text
+    assert "/api/view/top" in client.get("/static/app.js").text

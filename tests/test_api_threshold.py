@@ -40,7 +40,7 @@ def test_no_parameter_lowers_the_servers_threshold(
     client: TestClient, route: str, params: object
 ) -> None:
     response = client.get(route, params=params)  # type: ignore[arg-type]
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert "97530" not in response.text or '"value":5' not in response.text.replace(" ", "")
 
 
@@ -61,5 +61,5 @@ def test_a_server_started_with_small_cells_allowed_sets_the_floor(tmp_path: Path
     assert body["suppression"]["min_cell_size"] == 5
     assert ("97530", 5) in [(r["code"], r["value"]) for r in body["rows"]]
     assert "override" in body["suppression"]
-    assert client.get("/api/top", params={"min_cell_size": 4}).status_code == 400
-    assert client.get("/api/top", params={"allow_small_cells": "false"}).status_code == 400
+    assert client.get("/api/top", params={"min_cell_size": 4}).status_code == 422
+    assert client.get("/api/top", params={"allow_small_cells": "false"}).status_code == 422

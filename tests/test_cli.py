@@ -69,11 +69,27 @@ def test_user_errors_are_one_line_without_traceback(tmp_path: Path) -> None:
     assert code == 2 and "missing.csv" in out
 
 
-def test_markdown_and_csv_outputs(puf_store: Path) -> None:
-    code, out = run("top", "--store", str(puf_store), "--format", "markdown", "--limit", "3")
-    assert code == 0 and out.startswith("| rank | code | name |")
+def test_markdown_and_csv_outputs_say_what_they_answer(puf_store: Path) -> None:
+    code, out = run(
+        "top", "--store", str(puf_store), "--format", "markdown", "--limit", "3", "--state", "ca"
+    )
+    assert code == 0, out
+    assert out.startswith("## Top codes: Physical medicine and rehabilitation (pmr)\n")
+    assert "| rank | code | name | services (units billed) | share |" in out
+    assert "- Filters: state CA" in out
+    assert "- Period: all months in the store; data covers 2012" in out
+    assert "- Suppression: counts below 11 withheld" in out
     code, out = run("top", "--store", str(puf_store), "--format", "csv", "--limit", "3")
-    assert code == 0 and out.splitlines()[0] == "rank,code,name,value,share,suppressed"
+    assert code == 0, out
+    lines = out.splitlines()
+    meta = [line for line in lines if line.startswith("#")]
+    assert lines[: len(meta)] == meta  # metadata first
+    assert meta[0] == "# Top codes: Physical medicine and rehabilitation (pmr)"
+    assert "# Measure: Services (units billed)" in meta
+    assert "# Sources: cms_puf_2012" in meta
+    assert lines[len(meta)] == "rank,code,name,value,share,suppressed"
+    first = lines[len(meta) + 1].split(",")
+    assert first[:2] == ["1", "97110"] and first[-3].isdigit()  # 188371, never 188371.0
 
 
 def test_ingest_reports_why_rows_were_quarantined(tmp_path: Path, shared_data: Path) -> None:

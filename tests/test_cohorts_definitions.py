@@ -116,9 +116,9 @@ def test_inline_definitions() -> None:
         ("pr", "unknown cohort 'pr'. Did you mean 'pt'?"),
         ("name=x;payer=medicare", "unknown key 'payer'. Did you mean 'payer_type'?"),
         ("name=x;discipline=physio", "'physio' is not a known discipline"),
-        ("name=x;specialty=physio_therapy", "did you mean 'physical_therapy'?"),
-        ("name=x;payer_type=private", "'private' is not a known payer_type"),
-        ("name=x;state=Texas", "'Texas' is not a two-letter state code"),
+        ("name=x;specialty=physio_therapy", "Did you mean 'physical_therapy'?"),
+        ("name=x;payer_type=private", "'private' is not a known payer type"),
+        ("name=x;state=Texas", "'Texas' is not a known two-letter state code. Did you mean 'TX'?"),
         ("name=x;codes=97xx", "item '97xx' is not a five-character"),
         ("name=x;from=2023-13", "key 'from': period '2023-13' is not a valid month"),
         ("name=x;line_status=open", "'open' is not one of all, paid, denied"),
@@ -143,7 +143,7 @@ def test_inline_errors_say_what_is_wrong(text: str, message: str) -> None:
         ('[cohorts.a]\nextends = "b"\n[cohorts.b]\nextends = "a"\n', "loop: a -> b -> a"),
         ('[cohort.a]\nstate = "tx"\n', "unexpected top-level key(s) cohort"),
         ('[cohorts.a]\nstate = "tx\n', "not valid TOML"),
-        ('[cohorts.a]\nfrom = "2023-05"\nto = "2023-01"\n', "is after --to 2023-01"),
+        ('[cohorts.a]\nfrom = "2023-05"\nto = "2023-01"\n', "2023-05 is after `to` 2023-01"),
     ],
 )
 def test_file_errors_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:

@@ -113,8 +113,9 @@ def test_intervals_on_aggregated_rows(result: dict[str, Any]) -> None:
         assert low <= row["share"] <= high
     assert pt["rows"][0]["rank_stability"] == 1.0  # 97110 leads PT by far
     assert pt["uncertainty"]["seed"] == 42 and pt["uncertainty"]["replicates"] == 200
-    # 13 occupational therapists: too few providers for trustworthy intervals, and said so
+    # 13 occupational therapists: too few providers for an interval, and said so
     assert any("fewer than 30 providers" in n for n in ot["notes"])
+    assert all("ci" not in row for row in ot["rows"])
 
 
 def test_attribution_of_the_file_uses_specialty(connection: Any) -> None:

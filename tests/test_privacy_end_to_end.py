@@ -124,7 +124,9 @@ def test_cli_json_and_csv_outputs_are_protected(store: Path, measure: str) -> No
     args = ("top", "--codes", "pmr", "--measure", measure, "--store", str(store))
     payload = json.loads(cli(*args, "--format", "json", "--limit", "4"))
     attack_ranking(payload, knowledge(measure, payload, 4)).assert_protected()
-    rows = list(csv.DictReader(io.StringIO(cli(*args, "--format", "csv", "--limit", "4"))))
+    text = cli(*args, "--format", "csv", "--limit", "4")
+    body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+    rows = list(csv.DictReader(io.StringIO(body)))
     table = [
         {"key": r["code"], "value": float(r["value"]) if r["value"] else None,
          "share": float(r["share"]) if r["share"] else None}
@@ -189,7 +191,9 @@ def test_cli_trend_and_explore_json_are_protected(store: Path) -> None:
 def trend_primary(payload: dict[str, Any]) -> set[tuple[int, int]]:
     """Hidden cells that are small: per month, each code has half its patients."""
     leaders = [s["code"] for s in payload["series"][:-1]]
-    assert leaders == ["97110", "97140", "97010"]  # 97010: 50 services, 5 patients a month
+    # 97010 (50 services from 10 patients) is hidden by top, so it cannot lead: its place in
+    # the order would tell its size.
+    assert leaders == ["97110", "97140", "97530"]
     small = set()
     for i, series in enumerate(payload["series"]):
         codes = [series["code"]] if series["code"] in CODES else sorted(set(CODES) - set(leaders))
@@ -197,7 +201,6 @@ def trend_primary(payload: dict[str, Any]) -> set[tuple[int, int]]:
             # The "other" row is judged by its largest code (a safe lower bound of its people).
             if hidden and max(monthly_patients(c, j) for c in codes) < 11:
                 small.add((i, j))
-    assert (2, 0) in small and (2, 1) in small
     return small
 
 
@@ -234,11 +237,11 @@ def test_explore_hides_what_a_breakdown_cannot_protect(tmp_path: Path) -> None:
 
 def test_api_refuses_a_low_threshold_even_with_the_override(client: Client) -> None:
     response = client.get("/api/top", params={"codes": "pmr", "min_cell_size": 5})
-    assert response.status_code == 400
+    assert response.status_code == 422
     refused = client.get(
         "/api/top", params={"codes": "pmr", "min_cell_size": 5, "allow_small_cells": "true"}
     )
-    assert refused.status_code == 400  # only `claimscope serve` sets the threshold
+    assert refused.status_code == 422  # only `claimscope serve` sets the threshold
 
 
 def test_trend_and_top_of_the_same_filters_cannot_be_combined(tmp_path: Path) -> None:

@@ -18,7 +18,15 @@ from typer.testing import CliRunner
 from claimscope.api import create_app
 from claimscope.cli import app
 from tests.canonical import lines_for, write_store
-from tests.privacy_ip_attacker import System, add_ranking, output_codes, var, violations
+from tests.privacy_ip_attacker import (
+    System,
+    add_ranking,
+    add_trend,
+    add_window_totals,
+    output_codes,
+    var,
+    violations,
+)
 
 PARTS = {"GP": "pt", "GO": "ot", "GN": "slp"}
 COHORT_PARTS = {"rehab": ["pt", "ot", "slp"], "pt": ["pt"], "ot": ["ot"]}
@@ -93,3 +101,99 @@ def test_the_attacker_catches_per_table_protection(tmp_path: Path) -> None:
     for name, table in (("rehab", rehab), ("pt", pt), ("ot", ot)):
         add_ranking(system, table, COHORT_PARTS[name], codes)
     assert violations(system, {"ot 97530": [var("ot", "97530")]}) == ["ot 97530: between 3 and 3"]
+
+
+def trend_store(root: Path) -> Path:
+    """Six codes over two months; 97018 has 3 patients in February (a small cell)."""
+    plan = {"97110": (60, 55), "97140": (50, 45), "97530": (40, 42), "97112": (30, 33),
+            "97116": (25, 20), "97018": (22, 3)}  # fmt: skip
+    records: list[dict[str, Any]] = []
+    first = 1
+    for code, months in plan.items():
+        for month, patients in zip(("2023-01", "2023-02"), months, strict=True):
+            records += lines_for(code, patients, first_patient=first, month=month)
+            first += patients
+    return write_store(root, records)
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_trends_with_different_limits_and_top_cannot_be_solved(
+    tmp_path: Path, surface: str
+) -> None:
+    store = trend_store(tmp_path)
+    outputs = [published(store, surface, "/api/trend", [("limit", str(n))]) for n in range(1, 7)]
+    top = published(store, surface, "/api/top", [])
+    periods = outputs[0]["periods"]
+    codes = output_codes(top)
+    system = System()
+    for trend in outputs:
+        assert trend["periods"] == periods
+        add_trend(system, trend, codes)
+    add_window_totals(system, top, periods, codes)
+    assert violations(system, {"97018 in 2023-02": [var("2023-02", "97018")]}) == []
+    # Every limit shows a subset of the same protected cells.
+    cells: dict[tuple[str, str], float | None] = {}
+    for trend in outputs:
+        for series in trend["series"]:
+            if series["code"] != "other":
+                for period, value in zip(periods, series["values"], strict=True):
+                    assert cells.setdefault((series["code"], period), value) == value
+
+
+def attribution_store(root: Path) -> Path:
+    records = lines_for("97110", 30, modifier_1="GP", specialty="occupational_therapy")
+    # 3 more lines of the same conflict with another coding: examples must not leave 3.
+    records += lines_for("97140", 3, first_patient=100, modifier_1="GP",
+                         specialty="occupational_therapy")  # fmt: skip
+    records += lines_for("97110", 40, first_patient=200, modifier_1="GP")
+    records += lines_for("97530", 25, first_patient=300, modifier_1="GO")
+    # 12 SLP lines of half a unit: 6 services, a small figure behind 12 lines.
+    records += lines_for("92507", 12, first_patient=400, modifier_1="GN", units=0.5)
+    records += lines_for("97535", 20, first_patient=500, modifier_1="GN")
+    return write_store(root, records)
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_attribution_conflicts_examples_and_services_reveal_no_small_count(
+    tmp_path: Path, surface: str
+) -> None:
+    report = published(attribution_store(tmp_path), surface, "/api/attribution",
+                       [("codes", "pmr,92507")])  # fmt: skip
+    for conflict in report["conflicts"]:
+        if conflict["lines"] is not None:
+            rest = conflict["lines"] - sum(e["lines"] for e in conflict["examples"])
+            assert rest == 0 or rest >= 11, conflict
+    figures = [report["total"]]
+    for discipline in report["disciplines"]:
+        figures += [discipline, *discipline["by_rule"]]
+    for figure in figures:
+        for measure in ("lines", "services"):
+            value = figure[measure]
+            assert value is None or value == 0 or value >= 11, figure
+    slp = next(d for d in report["disciplines"] if d["discipline"] == "speech_language_pathology")
+    assert slp["services"] is not None and slp["lines"] == 32  # 26 services: shown
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_a_fully_suppressed_output_does_not_list_its_periods(tmp_path: Path, surface: str) -> None:
+    store = write_store(tmp_path, lines_for("97110", 4, month="2023-03"))
+    for path in ("/api/top", "/api/trend", "/api/explore/97110", "/api/attribution"):
+        payload = published(store, surface, path, [])
+        assert payload["data"]["periods"] == [], path
+        assert "2023-03" not in json.dumps(payload), path
+
+
+@pytest.mark.parametrize("fmt", ["table", "markdown", "csv"])
+def test_output_made_with_small_cells_allowed_says_so_in_every_format(
+    tmp_path: Path, fmt: str
+) -> None:
+    store = write_store(tmp_path, lines_for("97110", 40) + lines_for("97140", 5, first_patient=50))
+    args = ["--store", str(store), "--format", fmt, "--min-cell-size", "3", "--allow-small-cells"]
+    for command in (["top"], ["trend"], ["explore", "97110"], ["compare", "--cohort", "rehab",
+                                                             "--cohort", "pt"]):  # fmt: skip
+        result = CliRunner().invoke(app, [*command, *args])
+        assert result.exit_code == 0, result.output
+        said = [line for line in result.output.split("\n") if "small cells allowed" in line]
+        assert said, command
+        if fmt == "csv":
+            assert said[0].startswith("# ")

@@ -196,7 +196,7 @@ def test_dollar_remainders_of_small_cells_are_protected_like_counts() -> None:
 
 
 def test_min_cell_size_below_11_is_refused_without_the_override() -> None:
-    with pytest.raises(QueryError, match="--allow-small-cells"):
+    with pytest.raises(QueryError, match="allow_small_cells"):
         PrivacyPolicy(min_cell_size=5)
 
 

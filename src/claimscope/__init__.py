@@ -1,10 +1,13 @@
 """claimscope: procedure-utilization insight from healthcare claims.
 
-The public Python API, for notebooks and scripts (the CLI and the JSON API use the same)::
+The public Python API, for notebooks and scripts (the CLI and the JSON API use the same).
+One call per analysis, results as DataFrames (see :mod:`claimscope.notebook`)::
 
-    from claimscope import TopQuery, build_filters, run_top
-    result = run_top(Path("claimscope-store"), TopQuery(build_filters("pmr", period_from="2023")))
-    result.to_dict()
+    import claimscope
+    ranking = claimscope.top("claimscope-store", codes="pmr", period="2023-01..2023-09")
+    ranking.to_pandas()          # or .to_arrow(), .to_dict(); Jupyter shows it with a caption
+
+The lower-level entry points (``run_top(Path(...), TopQuery(build_filters(...)))``) remain.
 
 Names are imported on first use, so ``import claimscope`` stays cheap.
 """
@@ -17,6 +20,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
+    "top": "claimscope.notebook",
+    "trend": "claimscope.notebook",
+    "explore": "claimscope.notebook",
+    "compare": "claimscope.notebook",
+    "Analysis": "claimscope.notebook",
     "Store": "claimscope.store.layout",
     "ingest_paths": "claimscope.ingest.pipeline",
     "IngestOptions": "claimscope.ingest.report",

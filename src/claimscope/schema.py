@@ -76,6 +76,13 @@ COLUMNS: Final[tuple[Column, ...]] = (
         "64-bit keyed hash of the source patient id (per-store secret). Raw ids are never stored.",
     ),
     Column(
+        "record_key",
+        pa.int64(),
+        "Permanent random key of the row, 0 to 2^32-1, derived at ingest from the per-store "
+        "secret and the row's source, file and row number; published counts get noise indexed "
+        "by the sum of their rows' keys (cell-key perturbation, docs/privacy.md).",
+    ),
+    Column(
         "service_from",
         pa.date32(),
         "First date of service; for aggregates the first day of the period.",

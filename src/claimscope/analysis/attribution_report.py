@@ -30,7 +30,15 @@ from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import cell_count, cell_counts
 from claimscope.analysis.query import Filters, PrivacyPolicy
 from claimscope.analysis.result import Coverage
-from claimscope.privacy import COUNT_CELLS, is_small, suppress_cells, suppression_block
+from claimscope.privacy import (
+    COUNT_CELLS,
+    hide_periods,
+    is_small,
+    perturbation_block,
+    perturbation_for,
+    suppress_cells,
+    suppression_block,
+)
 from claimscope.schema import MODIFIER_COLUMNS
 
 EXAMPLES: Final = 3
@@ -47,6 +55,7 @@ class Count:
     services: float
     cell_count: float
     shown: bool = True
+    cell_key: int | None = field(default=None, repr=False)  # never serialised
 
     def to_dict(self, name: str) -> dict[str, Any]:
         if not self.shown:
@@ -106,6 +115,7 @@ class AttributionReport:
     coverage: Coverage
     suppression: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract."""
@@ -118,6 +128,7 @@ class AttributionReport:
             "conflicts": [c.to_dict() for c in self.conflicts],
             "data": self.coverage.to_dict(),
             "suppression": self.suppression,
+            "perturbation": self.perturbation,
             "notes": self.notes,
         }
 
@@ -150,13 +161,28 @@ def attribution_report(
     notes = [] if not coverage.empty else ["no claim lines match these filters"]
     if "aggregate" in coverage.record_kinds:
         notes.append("aggregated sources count one line per row (one provider's yearly total)")
+    if not total.shown:
+        coverage = hide_periods(coverage)
     hidden = sum(not c.shown for g in groups for c in [g.total, *g.by_rule])
     block = suppression_block(
         privacy, primary=hidden, complementary=0, method=_METHOD, total_suppressed=not total.shown
     )
+    perturbation = perturbation_for(privacy, COUNT_CELLS)
+    if perturbation is not None:
+        counts = [total, *(c for g in groups for c in [g.total, *g.by_rule])]
+        for count in [*counts, *(c.count for c in conflicts)]:
+            count.lines = perturbation.count(count.lines, count.cell_key)
+            count.services = perturbation.count(count.services, count.cell_key)
+        for conflict in conflicts:
+            for example in conflict.examples:
+                example["lines"] = int(perturbation.count(example["lines"], example["cell_key"]))
+    for conflict in conflicts:
+        for example in conflict.examples:
+            example.pop("cell_key", None)
     return AttributionReport(
-        filters.describe(), rules.precedence, total, groups, conflicts, coverage, block, notes
-    )
+        filters.describe(), rules.precedence, total, groups, conflicts, coverage, block, notes,
+        perturbation=perturbation_block(perturbation),
+    )  # fmt: skip
 
 
 def _discipline_counts(
@@ -196,6 +222,7 @@ def _count(row: dict[str, Any], key: str) -> Count:
         float(row["lines"] or 0),
         float(row["services"] or 0),
         cell_count(row),
+        cell_key=row["cell_key"],
     )
 
 
@@ -209,18 +236,23 @@ def _suppress(cells: list[Count], total: Count, privacy: PrivacyPolicy) -> None:
     If even hiding every cell would leave one derivable, the total is hidden as well (hiding
     a figure of an already protected table only adds unknowns there).
     """
-    table = suppress_cells(
-        [c.lines for c in cells],
-        [c.cell_count for c in cells],
-        total.lines,
-        total.cell_count,
-        privacy,
-        keys=[c.key for c in cells],
-    )
-    if table.total_suppressed:
+    # Lines and services are both printed, so each is protected as its own table and a
+    # figure is shown only when both allow it (more hidden cells never narrow a range).
+    tables = [
+        suppress_cells(
+            [getattr(c, measure) for c in cells],
+            [c.cell_count for c in cells],
+            getattr(total, measure),
+            total.cell_count,
+            privacy,
+            keys=[c.key for c in cells],
+        )
+        for measure in ("lines", "services")
+    ]
+    if any(t.total_suppressed for t in tables):
         total.shown = False
     for i, cell in enumerate(cells):
-        cell.shown = total.shown and table.is_shown(i)
+        cell.shown = total.shown and all(t.is_shown(i) for t in tables)
 
 
 def _has_conflict(t: ir.Table, rules: AttributionRules) -> ir.BooleanValue:
@@ -282,6 +314,13 @@ def _conflicts(
                 kind, first, first_says, second, second_says, count.key, decided_by, count, found
             )
         )
+    cells = {(g.total.key, c.key) for g in groups for c in g.by_rule if c.shown}
+    for conflict in out:
+        # A conflict is a subset of its (discipline, rule) count: shown next to a hidden one
+        # it would bound the hidden count from below.
+        if (conflict.attributed, conflict.decided_by) not in cells:
+            conflict.count.shown = False
+        conflict.examples = _protected_examples(conflict, privacy.min_cell_size)
     _protect_remainders(out, groups, privacy.min_cell_size)
     out.sort(key=lambda c: (not c.count.shown, -c.count.lines, c.kind, c.first_says, c.second_says))
     return out
@@ -314,7 +353,19 @@ def _protect_remainders(
 
 
 def _small(count: Count, privacy: PrivacyPolicy) -> bool:
-    return is_small(count.lines, count.cell_count, privacy.min_cell_size, COUNT_CELLS)
+    threshold = privacy.min_cell_size
+    return is_small(count.lines, count.cell_count, threshold, COUNT_CELLS) or (
+        0 < count.services < threshold
+    )
+
+
+def _protected_examples(conflict: Conflict, threshold: int) -> list[dict[str, Any]]:
+    """The examples whose line counts, taken from the conflict's count, leave a remainder
+    ("other codings") of 0 or at least the threshold; the smallest go first."""
+    kept = sorted(conflict.examples, key=lambda e: -e["lines"])
+    while kept and 0 < conflict.count.lines - sum(e["lines"] for e in kept) < threshold:
+        kept.pop()
+    return kept
 
 
 def _example(row: dict[str, Any]) -> dict[str, Any]:
@@ -325,6 +376,7 @@ def _example(row: dict[str, Any]) -> dict[str, Any]:
         "taxonomy": row["rendering_taxonomy"],
         "specialty": row["specialty"],
         "lines": int(row["lines"]),
+        "cell_key": row["cell_key"],
     }
 
 

@@ -19,8 +19,10 @@ Claim lines are not independent draws: one clinic's habits (always billing 97140
 
 Only additive measures (services, lines, allowed, paid) decompose by provider; distinct
 counts (patients, claims) are not bootstrapped. The intervals cover sampling variation
-among providers, not coding errors or a source that misses payers; with fewer than 30
-providers they are too optimistic and a note says so.
+among providers, not coding errors or a source that misses payers. With fewer than 30
+providers no interval is published (a note says why): the figures would be too optimistic,
+and with two or three providers their ends are ratios of single providers' volumes that
+reveal small counts (docs/privacy.md).
 """
 
 from __future__ import annotations
@@ -197,16 +199,20 @@ def bootstrap_ranking(
     shares = replicate_shares(sums, replicates=replicates, seed=seed)
     notes = []
     enough = sums.clusters >= MIN_RELIABLE_CLUSTERS
+    per_code = summarise(shares, sums.codes, shown, level=level) if enough else {}
     if not enough:
+        # With a handful of providers every replicate's share is a ratio of a few providers'
+        # volumes: the interval ends would reveal provider-level counts, and would mean little.
         notes.append(
-            f"fewer than {MIN_RELIABLE_CLUSTERS} providers: bootstrap intervals are too narrow "
-            "and rank stability too high; read them as a lower bound on uncertainty"
+            f"no intervals: fewer than {MIN_RELIABLE_CLUSTERS} providers in this selection, "
+            "too few for the bootstrap to mean something (and its figures could reveal a "
+            "single provider's volume)"
         )
     return Uncertainty(
         replicates=replicates,
         seed=seed,
         level=level,
-        per_code=summarise(shares, sums.codes, shown, level=level),
+        per_code=per_code,
         enough_clusters=enough,
         notes=notes,
     )

@@ -39,15 +39,14 @@ import ibis.expr.types as ir
 from claimscope.analysis.attribution import COHORTS_FILE, discipline_filter, disciplines
 from claimscope.analysis.query import (
     LINE_STATUS_CHOICES,
+    VALUE_CHECKS,
     Filters,
     QueryError,
     month_label,
     parse_month,
 )
-from claimscope.schema import PAYER_TYPES
 from claimscope.terminology._data import read_toml
 from claimscope.terminology.codesets import CodeSpec, parse_code_spec
-from claimscope.terminology.specialty import specialties
 
 COHORT_FILE_NAME: Final = "cohorts.toml"
 LIST_KEYS: Final = {
@@ -308,27 +307,16 @@ def _parse_field(key: str, raw: Any) -> dict[str, Any]:
 
 
 def _check_value(key: str, value: str) -> str:
-    vocabularies: dict[str, Sequence[str]] = {
-        "discipline": disciplines(),
-        "payer_type": PAYER_TYPES,
-        "specialty": list(specialties()),
-    }
-    if key in vocabularies:
-        allowed = vocabularies[key]
+    """One list value against its vocabulary (the same checks as the command-line filters)."""
+    if key == "discipline":
+        allowed = disciplines()
         if value not in allowed:
             close = difflib.get_close_matches(value, list(allowed), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ValueError(f"{value!r} is not a known {key}{hint}; known: {', '.join(allowed)}")
         return value
-    if key == "state":
-        if not re.fullmatch(r"[A-Za-z]{2}", value):
-            raise ValueError(f"{value!r} is not a two-letter state code")
-        return value.upper()
-    if key == "place_of_service":
-        if not re.fullmatch(r"\d{1,2}", value):
-            raise ValueError(f"{value!r} is not a place-of-service code (two digits)")
-        return value.zfill(2)
-    return value
+    check = VALUE_CHECKS.get(key)
+    return check(value) if check else value
 
 
 _HEADER = re.compile(r"^\s*\[\s*cohorts\s*\.\s*(\"[^\"]+\"|'[^']+'|[A-Za-z0-9_.+-]+?)\s*\]")

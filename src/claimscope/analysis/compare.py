@@ -23,7 +23,7 @@ from claimscope.analysis.overlap import RBO_P, jaccard, kendall_tau_b, rank_bias
 from claimscope.analysis.query import QueryError, TopQuery
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.top import rank_code_shares
-from claimscope.privacy import kind_for_measure
+from claimscope.privacy import hide_periods, kind_for_measure
 
 
 @dataclass
@@ -136,6 +136,7 @@ class CompareResult:
         return {
             "query": self.query,
             "measure": self.measure,
+            "perturbation": self.cohorts[0].full.perturbation if self.cohorts else {},
             "cohorts": [c.to_dict() for c in self.cohorts],
             "side_by_side": side_by_side(self),
             "overlap": overlap,
@@ -330,7 +331,11 @@ def _withhold(ranking: CohortRanking, outer: CohortRanking) -> None:
         "the cell-size threshold"
     )
     ranking.full = dataclasses.replace(
-        ranking.full, total=None, rows=hidden, notes=[*ranking.full.notes, note]
+        ranking.full,
+        total=None,
+        rows=hidden,
+        notes=[*ranking.full.notes, note],
+        coverage=hide_periods(ranking.full.coverage),
     )
     ranking.top = dataclasses.replace(
         ranking.top, total=None, rows=hidden, notes=[*ranking.top.notes, note]

@@ -29,7 +29,7 @@ def describe_coverage(filtered: ir.Table) -> Coverage:
             key, {"name": key, "format": row["source_format"], "record_kind": row["record_kind"]}
         )
         kinds.add(row["record_kind"])
-        periods.add(_period_label(row["service_month"], row["period_end_month"]))
+        periods.add(period_label(row["service_month"], row["period_end_month"]))
     return Coverage(
         sources=[sources[k] for k in sorted(sources)],
         periods=sorted(periods),
@@ -37,7 +37,7 @@ def describe_coverage(filtered: ir.Table) -> Coverage:
     )
 
 
-def _period_label(start: date, end: date) -> str:
+def period_label(start: date, end: date) -> str:
     if start == end:
         return month_label(start)
     if start.month == 1 and end.month == 12 and start.year == end.year:

@@ -26,8 +26,12 @@ from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
     SHARE_DECIMALS,
+    Perturbation,
     SuppressedTable,
+    hide_periods,
     kind_for_measure,
+    perturbation_block,
+    perturbation_for,
     suppress_cells,
     suppression_block,
 )
@@ -46,6 +50,7 @@ class BreakdownRow:
     value: float | None
     share: float | None
     suppressed: bool = False
+    cell_key: int | None = field(default=None, repr=False)  # never serialised
 
     def to_dict(self) -> dict[str, Any]:
         row = {
@@ -86,6 +91,7 @@ class DrilldownResult:
     breakdowns: list[Breakdown]
     coverage: Coverage
     notes: list[str] = field(default_factory=list)
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -97,6 +103,7 @@ class DrilldownResult:
             "total": plain_number(self.total),
             "breakdowns": [b.to_dict() for b in self.breakdowns],
             "data": self.coverage.to_dict(),
+            "perturbation": self.perturbation,
             "notes": self.notes,
         }
 
@@ -163,11 +170,15 @@ def explore_code(
         query, code, code_name(code), subsection_of(code), measure, None, [], coverage
     )
     if coverage.empty:
+        base.total = 0.0  # a true zero: nothing to protect, and "suppressed" would mislead
         base.notes.append("no claim lines match these filters")
         return base
     plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     if not plan.measure.additive:
-        raise QueryError("breakdowns need an additive measure (services, lines, allowed, paid)")
+        raise QueryError(
+            "breakdowns need an additive measure (services, lines, allowed, paid)",
+            parameter="measure",
+        )
     totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
     record = totals.to_pyarrow().to_pylist()[0]
     total, total_cells = float(record["value"] or 0), cell_count(record)
@@ -175,13 +186,28 @@ def explore_code(
         base.notes.append(
             "all figures suppressed: the code's total is below the cell-size threshold"
         )
+        base.coverage = hide_periods(base.coverage)
         return base
-    base.total = total
+    perturbation = perturbation_for(privacy, kind_for_measure(measure))
+    base.perturbation = perturbation_block(perturbation)
+    base.total = total if perturbation is None else perturbation.count(total, record["cell_key"])
     for dimension, title, expr, labeler in _dimensions():
-        base.breakdowns.append(
-            _breakdown(filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy)
+        breakdown = _breakdown(
+            filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy
         )
+        base.breakdowns.append(_perturbed(breakdown, perturbation, base.total))
     return base
+
+
+def _perturbed(breakdown: Breakdown, perturbation: Perturbation | None, total: float) -> Breakdown:
+    """Shown rows with perturbed values, shares of the perturbed total."""
+    if perturbation is None:
+        return breakdown
+    for row in breakdown.rows:
+        if row.value is not None:
+            row.value = perturbation.count(row.value, row.cell_key)
+            row.share = round(row.value / total, SHARE_DECIMALS) if total else None
+    return breakdown
 
 
 def _total_hidden(total: float, total_cells: float, privacy: PrivacyPolicy, measure: str) -> bool:
@@ -230,6 +256,12 @@ def _breakdown(
         total_suppressed=table.total_suppressed,
         reason=table.reason,
     )
+    if table.total_suppressed:
+        # Next to the code's total, counts of hidden cells would pin them (a total of 12 with
+        # one small and one complementary cell can only be 1 + 11): a withheld breakdown
+        # says only that it is withheld.
+        del block["primary"], block["complementary"]
+        block["withheld"] = True
     return Breakdown(dimension, title, rows, block)
 
 
@@ -242,6 +274,7 @@ def _rows(
             labeler(r["key"]),
             float(r["value"] or 0),
             round(float(r["value"] or 0) / total, SHARE_DECIMALS) if total else None,
+            cell_key=r["cell_key"],
         )
         for i, r in enumerate(records)
         if table.is_shown(i)

@@ -57,13 +57,15 @@ def plan_measure(name: str, record_kinds: set[str], sources: set[str]) -> Measur
     if measure.needs_lines and has_aggregates:
         raise QueryError(
             f"measure {name!r} needs claim lines, but aggregated sources are in the selection "
-            f"({', '.join(sorted(sources))}); use --measure services, allowed or paid, or "
-            "restrict --source to claim-line sources"
+            f"({', '.join(sorted(sources))}); use `measure` services, allowed or paid, or "
+            "restrict `source` to claim-line sources",
+            parameter="measure",
         )
     if name == "patients" and has_aggregates and "line" in record_kinds:
         raise QueryError(
             "measure 'patients' cannot mix claim lines with aggregated sources: their "
-            "beneficiary counts are not distinct across rows; restrict --source"
+            "beneficiary counts are not distinct across rows; restrict `source`",
+            parameter="measure",
         )
     return MeasurePlan(
         measure=measure,
@@ -101,4 +103,11 @@ def cell_counts(t: ir.Table) -> dict[str, ir.Scalar]:
     rows), its services count instead.
     """
     aggregate_services = ibis.cases((t.record_kind == "aggregate", t.units), else_=0.0).sum()
-    return {"cell_patients": t.patient_key.nunique(), "cell_aggregate_services": aggregate_services}
+    # The rows' record keys summed: the cell key of consistent perturbation (privacy.perturb);
+    # stores written before record keys have none.
+    key_sum = t.record_key.sum() if "record_key" in t.columns else ibis.null("int64")
+    return {
+        "cell_patients": t.patient_key.nunique(),
+        "cell_aggregate_services": aggregate_services,
+        "cell_key": key_sum,
+    }

@@ -21,6 +21,8 @@ class CodeRow:
     rank: int | None
     suppressed: bool = False
     cell_count: float | None = field(default=None, repr=False)
+    # Sum of the rows' record keys (consistent perturbation); internal like cell_count.
+    cell_key: int | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         row: dict[str, Any] = {
@@ -79,6 +81,7 @@ class TopResult:
     codes_in_total: int = 0
     suppression: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract other tools build on."""
@@ -93,6 +96,7 @@ class TopResult:
             out["upper_bound"] = True
         if self.suppression:
             out["suppression"] = self.suppression
+        out["perturbation"] = self.perturbation
         if self.notes:
             out["notes"] = self.notes
         return out

@@ -15,6 +15,7 @@ import ibis.expr.types as ir
 
 from claimscope.analysis.attribution_report import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
+from claimscope.analysis.periods import excluded_period_notes
 from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
@@ -72,7 +73,9 @@ def run_top(
     filters = query.filters
     with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
-        return stamped(rank_code_shares(lines, query), connection)
+        result = rank_code_shares(lines, query)
+        result.notes.extend(excluded_period_notes(connection, filters))
+        return stamped(result, connection)
 
 
 def run_trend(
@@ -82,7 +85,9 @@ def run_trend(
     filters = query.filters
     with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
-        return stamped(code_share_trend(lines, query), connection)
+        trend = code_share_trend(lines, query)
+        trend.notes.extend(excluded_period_notes(connection, filters))
+        return stamped(trend, connection)
 
 
 def run_explore(
@@ -99,6 +104,7 @@ def run_explore(
     with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
         result = explore_code(lines, code, filters, measure=measure, privacy=privacy)
+        result.notes.extend(excluded_period_notes(connection, filters))
         return stamped(result, connection)
 
 

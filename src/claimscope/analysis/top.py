@@ -102,6 +102,7 @@ def _ranked_rows(per_code: list[dict[str, Any]], total: float) -> list[CodeRow]:
                 share=value / total if total else None,
                 rank=rank,
                 cell_count=cell_count(record),
+                cell_key=record["cell_key"],
             )
         )
     return rows

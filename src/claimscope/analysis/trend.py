@@ -26,7 +26,18 @@ from claimscope.analysis.measures import (
 )
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
-from claimscope.privacy import kind_for_measure, suppress_grid
+from claimscope.privacy import (
+    NO_KEYS,
+    CellKind,
+    SuppressedGrid,
+    hide_periods,
+    kind_for_measure,
+    perturb_line,
+    perturbation_block,
+    perturbation_for,
+    suppress_cells,
+    suppress_grid,
+)
 from claimscope.terminology.names import code_names
 
 GRAINS: Final = ("month", "quarter", "year")
@@ -46,9 +57,11 @@ class TrendQuery:
 
     def __post_init__(self) -> None:
         if self.grain not in GRAINS:
-            raise QueryError(f"grain {self.grain!r} is not one of {', '.join(GRAINS)}")
+            raise QueryError(
+                f"`grain` {self.grain!r} is not one of {', '.join(GRAINS)}", parameter="grain"
+            )
         if self.codes_limit < 1:
-            raise QueryError("--limit must be at least 1")
+            raise QueryError("`limit` must be at least 1", parameter="limit")
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -96,6 +109,7 @@ class TrendResult:
     suppression: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     sentences: list[str] = field(default_factory=list)  # filled by claimscope.insight
+    perturbation: dict[str, Any] = field(default_factory=lambda: {"applied": False})
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -106,6 +120,7 @@ class TrendResult:
             "series": [s.to_dict() for s in self.series],
             "data": self.coverage.to_dict(),
             "suppression": self.suppression,
+            "perturbation": self.perturbation,
             "notes": self.notes,
             "sentences": self.sentences,
         }
@@ -126,19 +141,25 @@ def code_share_trend(lines: ir.Table, query: TrendQuery) -> TrendResult:
             notes=["no claim lines match these filters"],
         )
     if "aggregate" in coverage.record_kinds and query.grain != "year":
-        raise QueryError("aggregated sources cover whole years: use --grain year for them")
+        raise QueryError(
+            "aggregated sources cover whole years: use `grain` year for them", parameter="grain"
+        )
     plan = plan_measure(query.measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
     if not plan.measure.additive:
         raise QueryError(
             "trend shares need an additive measure (services, lines, allowed, paid), "
-            f"not {query.measure!r}"
+            f"not {query.measure!r}",
+            parameter="measure",
         )
     with_period = filtered.mutate(period=_period_expr(filtered, query.grain))
     cells = _cells(with_period, plan)
-    leaders = _leading_codes(cells, query.codes_limit)
-    return _build(
-        query, coverage, cells, leaders, _period_cells(with_period), _code_cells(with_period)
-    )
+    code_cells = _code_cells(with_period)
+    selection = max(code_cells.values(), default=0.0)
+    if selection < query.privacy.min_cell_size:  # as top decides its total: counted exactly
+        selection = cell_count(
+            filtered.aggregate(**cell_counts(filtered)).to_pyarrow().to_pylist()[0]
+        )
+    return _build(query, coverage, cells, _period_cells(with_period), code_cells, selection)
 
 
 def _period_expr(t: ir.Table, grain: str) -> ir.DateValue:
@@ -170,86 +191,156 @@ def _code_cells(t: ir.Table) -> dict[str, float]:
     return {r["hcpcs_code"]: cell_count(r) for r in rows}
 
 
-def _leading_codes(cells: list[dict[str, Any]], limit: int) -> list[str]:
-    totals: dict[str, float] = {}
-    for record in cells:
-        totals[record["hcpcs_code"]] = totals.get(record["hcpcs_code"], 0.0) + (
-            record["value"] or 0
-        )
-    ordered = sorted(totals, key=lambda code: (-totals[code], code))
-    return ordered[:limit]
-
-
 def _build(
     query: TrendQuery,
     coverage: Coverage,
     cells: list[dict[str, Any]],
-    leaders: list[str],
     period_cells: dict[date, float],
     code_cells: dict[str, float],
+    selection_cells: float,
 ) -> TrendResult:
+    """Suppress the whole codes x periods grid, then show the leading codes and "other".
+
+    Suppression is decided on every code of the selection, before the limit picks the
+    leaders, so two limits show subsets of the same protected figures; "other" in a period
+    is shown only when it follows from figures of the protected grid (:func:`_other`).
+    """
     periods = sorted({r["period"] for r in cells})
-    column = {p: i for i, p in enumerate(periods)}
-    row_of = {code: i for i, code in enumerate(leaders)}
-    other = len(leaders)
-    values = np.zeros((other + 1, len(periods)))
+    codes = sorted({r["hcpcs_code"] for r in cells})
+    column = {p: j for j, p in enumerate(periods)}
+    row_of = {code: i for i, code in enumerate(codes)}
+    values = np.zeros((len(codes), len(periods)))
     counts = np.zeros_like(values)
+    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a legacy store)
     for record in cells:
-        i = row_of.get(record["hcpcs_code"], other)
-        j = column[record["period"]]
-        values[i, j] += record["value"] or 0
-        # The "other" row's people may overlap across codes; its count is at least the largest.
-        counts[i, j] = max(counts[i, j], cell_count(record)) if i == other else cell_count(record)
-    totals = values.sum(axis=0)
-    total_counts = np.array([period_cells[p] for p in periods])
+        i, j = row_of[record["hcpcs_code"]], column[record["period"]]
+        values[i, j] = record["value"] or 0
+        counts[i, j] = cell_count(record)
+        keys[i, j] = record["cell_key"]
     kind = kind_for_measure(query.measure)
-    others = [n for code, n in code_cells.items() if code not in row_of]
-    row_counts = [code_cells.get(code, 0.0) for code in leaders] + [max(others, default=0.0)]
+    code_totals = values.sum(axis=1)
+    in_top = _shown_by_top(codes, code_totals, code_cells, selection_cells, query.privacy, kind)
     grid = suppress_grid(
         values,
         counts,
-        totals,
-        total_counts,
+        values.sum(axis=0),
+        [period_cells[p] for p in periods],
         query.privacy,
-        row_totals=values.sum(axis=1),
-        row_total_counts=row_counts,
-        row_totals_published=True,
+        row_totals=code_totals,
+        row_total_counts=[code_cells.get(code, 0.0) for code in codes],
+        row_totals_published=in_top,
         kind=kind,
     )
-    names = code_names(leaders)
+    ranked = sorted(
+        (i for i in range(len(codes)) if in_top[i]), key=lambda i: (-code_totals[i], codes[i])
+    )
+    leaders = [i for i in ranked if i not in grid.withheld_rows][: query.codes_limit]
+    return _present(query, coverage, codes, periods, grid, leaders, keys)
+
+
+def _shown_by_top(
+    codes: list[str],
+    totals: np.ndarray,
+    code_cells: dict[str, float],
+    selection_cells: float,
+    privacy: PrivacyPolicy,
+    kind: CellKind,
+) -> list[bool]:
+    """Which codes' window totals ``top`` over the same filters shows (its own suppression)."""
+    counts = [code_cells.get(code, 0.0) for code in codes]
+    table = suppress_cells(
+        [float(v) for v in totals], counts, float(totals.sum()), selection_cells,
+        privacy, kind=kind, keys=codes,
+    )  # fmt: skip
+    if table.total_suppressed:
+        return [False] * len(codes)
+    return [table.is_shown(i) for i in range(len(codes))]
+
+
+def _present(
+    query: TrendQuery,
+    coverage: Coverage,
+    codes: list[str],
+    periods: list[date],
+    grid: SuppressedGrid,
+    leaders: list[int],
+    keys: np.ndarray,
+) -> TrendResult:
+    totals = list(grid.totals)
+    if all(t is None for t in totals) and not any(v is not None for r in grid.values for v in r):
+        # Nothing can be shown: not even which periods have data.
+        return TrendResult(
+            query.describe(), query.measure, [], [], [], hide_periods(coverage),
+            suppression=_shown_counts(grid, []),
+            notes=["all figures suppressed: too few patients in every period (cell-size rule)"],
+        )  # fmt: skip
+    names = code_names([codes[i] for i in leaders])
+    other_values = [_other(grid, leaders, j) for j in range(len(periods))]
+    rows = [list(grid.values[i]) for i in leaders]
+    perturbation = perturbation_for(query.privacy, kind_for_measure(query.measure))
+    if perturbation is not None:
+        if any(k is None for k in keys.flat):
+            raise QueryError(NO_KEYS)
+        others = [i for i in range(len(codes)) if i not in set(leaders)]
+        rows = [
+            perturb_line(perturbation, row, keys[i]) for row, i in zip(rows, leaders, strict=True)
+        ]
+        other_values = perturb_line(perturbation, other_values, keys[others].sum(axis=0))
+        totals = perturb_line(perturbation, totals, keys.sum(axis=0))
     series = [
-        _series(
-            code,
-            names.get(code),
-            grid.values[i],
-            grid.suppressed[i],
-            grid.totals,
-            periods,
-            query.grain,
-        )
-        for i, code in enumerate([*leaders, OTHER])
-        if i not in grid.withheld_rows
-    ]
-    for item in series:
-        if item.code == OTHER:
-            item.name = "All other codes in the set"
+        _series(codes[i], names.get(codes[i]), row, grid.suppressed[i], totals, periods,
+                query.grain)
+        for i, row in zip(leaders, rows, strict=True)
+    ]  # fmt: skip
+    other = _series(
+        OTHER, "All other codes in the set", other_values, [v is None for v in other_values],
+        totals, periods, query.grain,
+    )  # fmt: skip
     notes = []
     if grid.withheld_rows:
-        # A row whose published window total could not be protected is left out whole.
         notes.append(
-            f"{len(grid.withheld_rows)} series left out: with the code totals top publishes "
+            f"{len(grid.withheld_rows)} code(s) left out: with the code totals top publishes "
             "they would reveal a small count"
         )
     return TrendResult(
         query=query.describe(),
         measure=query.measure,
         periods=[_label(p, query.grain) for p in periods],
-        totals=list(grid.totals),
-        series=series,
+        totals=totals,
+        series=[*series, other],
         coverage=coverage,
-        suppression=grid.summary,
+        suppression=_shown_counts(grid, leaders),
         notes=notes,
+        perturbation=perturbation_block(perturbation),
     )
+
+
+def _other(grid: SuppressedGrid, leaders: list[int], j: int) -> float | None:
+    """ "Other" in period ``j``, when it follows from protected figures: the total minus shown
+    leaders, or the sum of the other codes' cells when all of them are shown (zeros too)."""
+    rest = [grid.values[i][j] for i in range(len(grid.values)) if i not in set(leaders)]
+    if all(v is not None for v in rest):
+        return float(sum(v or 0.0 for v in rest))
+    parts = [grid.values[i][j] for i in leaders]
+    total = grid.totals[j]
+    if total is None or any(v is None for v in parts):
+        return None
+    return float(total) - sum(v or 0.0 for v in parts)
+
+
+def _shown_counts(grid: SuppressedGrid, leaders: list[int]) -> dict[str, Any]:
+    """The grid's suppression block, counting only the hidden cells this output lists.
+
+    Counts over codes the output does not show would tell how many small cells lie behind
+    "other" and the period totals.
+    """
+    block = dict(grid.summary)
+    listed = [grid.status[i][j] for i in leaders for j in range(len(grid.totals))]
+    hidden_totals = sum(t is None for t in grid.totals)
+    block["primary"] = listed.count("primary")
+    block["complementary"] = listed.count("complementary") + hidden_totals
+    block.pop("withheld_rows", None)
+    return block
 
 
 def _series(

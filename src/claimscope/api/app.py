@@ -10,23 +10,37 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
+from claimscope.analysis.query import (
+    Filters,
+    PrivacyPolicy,
+    QueryError,
+    TopQuery,
+    build_filters,
+)
 from claimscope.analysis.run import run_attribution, run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
-from claimscope.ingest.base import IngestError
+from claimscope.analysis.vocab import vocabulary
+from claimscope.api.docs import install_docs
+from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
-from claimscope.store.connection import StoreError
 from claimscope.store.layout import default_store_root
 from claimscope.store.status import store_status
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
+# Bounds keep one request from running for minutes (replicates=100000 did).
+MAX_LIMIT = 1000
+MAX_REPLICATES = 2000
+LimitParam = Annotated[int, Query(ge=1, le=MAX_LIMIT, description=f"1 to {MAX_LIMIT}.")]
+ReplicatesParam = Annotated[
+    int, Query(ge=1, le=MAX_REPLICATES, description=f"Bootstrap replicates, 1 to {MAX_REPLICATES}.")
+]
 
 
 def common_filters(
@@ -64,15 +78,17 @@ def privacy_policy(request: Request, min_cell_size: int | None = None) -> Privac
     if "allow_small_cells" in request.query_params:
         raise QueryError(
             "allow_small_cells is set by the server (claimscope serve --allow-small-cells), "
-            "not by a request"
+            "not by a request",
+            parameter="allow_small_cells",
         )
     if min_cell_size is not None and min_cell_size < server.min_cell_size:
         raise QueryError(
             f"min_cell_size {min_cell_size} is below this server's threshold of "
-            f"{server.min_cell_size}: a request may raise the threshold, never lower it"
+            f"{server.min_cell_size}: a request may raise the threshold, never lower it",
+            parameter="min_cell_size",
         )
     wanted = server.min_cell_size if min_cell_size is None else min_cell_size
-    return PrivacyPolicy(wanted, server.allow_small_cells)
+    return PrivacyPolicy(wanted, server.allow_small_cells, server.perturb)
 
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
@@ -86,20 +102,20 @@ def create_app(
 ) -> Any:
     """An API over the store at ``store_root`` (else $CLAIMSCOPE_STORE, else ./claimscope-store).
 
-    ``privacy`` is the server's threshold for every request (default: the CMS rule).
+    ``privacy`` is the server's threshold and perturbation for every request (default: the
+    CMS rule, exact figures; ``claimscope serve`` turns perturbation on).
     """
     root = store_root or default_store_root()
-    app = FastAPI(title="claimscope", version=__version__)
+    app = FastAPI(
+        title="claimscope",
+        version=__version__,
+        docs_url=None,  # served by install_docs from bundled assets, not a CDN
+        redoc_url=None,
+        responses=ERROR_RESPONSES,
+    )
+    install_error_handlers(app)
+    install_docs(app)
     app.state.privacy = privacy or PrivacyPolicy()
-
-    @app.exception_handler(QueryError)
-    @app.exception_handler(StoreError)
-    @app.exception_handler(IngestError)
-    @app.exception_handler(ValueError)
-    @app.exception_handler(KeyError)
-    async def user_error(_: Request, exc: Exception) -> JSONResponse:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        return JSONResponse(status_code=400, content={"error": message})
 
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
@@ -124,7 +140,7 @@ def create_app(
         filters: FiltersDep,
         privacy: PrivacyDep,
         measure: str = "services",
-        limit: int = 15,
+        limit: LimitParam = 15,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
@@ -137,7 +153,7 @@ def create_app(
         privacy: PrivacyDep,
         measure: str = "services",
         grain: str = "month",
-        limit: int = 5,
+        limit: LimitParam = 5,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
@@ -165,10 +181,10 @@ def create_app(
         privacy: PrivacyDep,
         cohort: Annotated[list[str], Query()],
         measure: str = "services",
-        limit: int = 15,
+        limit: LimitParam = 15,
         ci: bool = False,
         seed: int = 42,
-        replicates: int = 200,
+        replicates: ReplicatesParam = 200,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Cohorts side by side; the contract of ``claimscope compare``."""
@@ -193,4 +209,12 @@ def create_app(
         with small line counts withheld (the privacy rule on the API)."""
         return store_status(root, as_of, protect=True).to_dict()
 
+    @app.get("/api/vocab/{kind}")
+    def vocab(kind: str, codes: str | None = None) -> dict[str, Any]:
+        """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
+        return vocabulary(kind, codes, folders=(root,)).to_dict()
+
+    from claimscope.api.views import register_views  # explorer views, report, chart assets
+
+    register_views(app, root, engine)
     return app

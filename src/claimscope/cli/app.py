@@ -6,14 +6,24 @@ Users see a one-line error and exit status 2, never a traceback, unless they pas
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
+from claimscope import __version__
 from claimscope.analysis.query import QueryError
+from claimscope.cli.errors import (
+    ClickException,
+    cli_message,
+    err_console,
+    print_error,
+    print_usage_error,
+)
+from claimscope.extras import missing_extra
 from claimscope.ingest.base import IngestError
 from claimscope.store.layout import (
     DEFAULT_STORE_DIR,
@@ -23,15 +33,45 @@ from claimscope.store.layout import (
 )
 from claimscope.store.secret import SecretError
 
+
+class _Group(TyperGroup):
+    """Typer's group, with option errors as one ``error:`` line instead of a Rich box."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
+        except ClickException as exc:
+            if not standalone_mode:
+                raise
+            print_usage_error(exc)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            if not standalone_mode:
+                raise
+            err_console.print("aborted")
+            sys.exit(1)
+        if standalone_mode:
+            sys.exit(code if isinstance(code, int) else 0)
+        return code
+
+
 app = typer.Typer(
     name="claimscope",
     help="Procedure-utilization insight from healthcare claims.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=_Group,
 )
 console = Console()
-err_console = Console(stderr=True)
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
@@ -49,9 +89,21 @@ class State:
     debug: bool = False
 
 
+def _print_version(value: bool) -> None:
+    if value:
+        console.out(f"claimscope {__version__}", highlight=False)
+        raise typer.Exit()
+
+
 @app.callback()
 def _global(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", help="Print the version and exit.", callback=_print_version, is_eager=True
+        ),
+    ] = False,
 ) -> None:
     """claimscope: which procedure codes dominate a family of care, and for whom."""
     State.debug = debug
@@ -63,6 +115,7 @@ StoreOption = Annotated[
         "--store",
         help=f"Store directory (env {STORE_ENV}, default ./{DEFAULT_STORE_DIR}).",
         show_default=False,
+        metavar="DIR",
     ),
 ]
 AsOfOption = Annotated[
@@ -73,7 +126,8 @@ AsOfOption = Annotated[
     ),
 ]
 EngineOption = Annotated[
-    str, typer.Option("--engine", help="Query engine: duckdb (embedded) or pyspark.")
+    str,
+    typer.Option("--engine", help="Query engine: duckdb (embedded) or pyspark.", metavar="ENGINE"),
 ]
 
 
@@ -94,34 +148,38 @@ def run_safely(action: Callable[[], T]) -> T:
     except USER_ERRORS as exc:
         if State.debug:
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else str(exc)
-        err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+        print_error(cli_message(exc))
+        raise typer.Exit(2) from None
+    except ImportError as exc:
+        hint = missing_extra(exc)
+        if State.debug or hint is None:
+            raise
+        print_error(hint)
         raise typer.Exit(2) from None
     except Exception as exc:
         # Not the user's doing (a damaged file in the store, an engine failure): still one
         # line, with the way to see more.
         if State.debug:
             raise
-        err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc} "
-            "(run `claimscope --debug ...` for the traceback)",
-            highlight=False,
+        print_error(
+            f"{type(exc).__name__}: {exc} (run `claimscope --debug ...` for the traceback)",
+            label="internal error",
         )
         raise typer.Exit(1) from None
 
 
 def fail(message: str) -> Any:
     """Stop with a user-facing error message."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    print_error(message)
     raise typer.Exit(2)
 
 
 def main() -> None:
     """Console-script entry point."""
-    from claimscope.cli import commands, loading  # noqa: F401  (registers the commands)
+    from claimscope.cli import commands, loading, vocab  # noqa: F401  (registers the commands)
 
     try:
         app()
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        print_error("interrupted")
         sys.exit(130)

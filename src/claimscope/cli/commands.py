@@ -31,22 +31,29 @@ CodesOption = Annotated[
     typer.Option(
         "--codes",
         help="Code set name (pmr), range (97010-97799), list (97110,97530) or a mix.",
+        metavar="CODES",
     ),
 ]
 FromOption = Annotated[
-    str | None, typer.Option("--from", help="First month or year (2023-01 or 2023).")
+    str | None,
+    typer.Option("--from", help="First month or year (2023-01 or 2023).", metavar="YYYY-MM"),
 ]
-ToOption = Annotated[str | None, typer.Option("--to", help="Last month or year (2023-09 or 2023).")]
-ListOption = Annotated[list[str] | None, typer.Option(help="Repeat or comma-separate.")]
-MeasureOption = Annotated[str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.")]
+ToOption = Annotated[
+    str | None,
+    typer.Option("--to", help="Last month or year (2023-09 or 2023).", metavar="YYYY-MM"),
+]
+MeasureOption = Annotated[
+    str, typer.Option("--measure", help=f"One of: {', '.join(MEASURES)}.", metavar="MEASURE")
+]
 FormatOption = Annotated[
-    str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.")
+    str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.", metavar="FORMAT")
 ]
 MinCellOption = Annotated[
     int,
     typer.Option(
         "--min-cell-size",
         help="Suppress cells built from fewer patients than this (CMS rule: 11).",
+        metavar="N",
     ),
 ]
 AllowSmallOption = Annotated[
@@ -56,16 +63,40 @@ AllowSmallOption = Annotated[
         help="Permit --min-cell-size below 11 (internal quality work on a store you control).",
     ),
 ]
-
-
-SpecialtyOption = Annotated[list[str] | None, typer.Option(help="Specialty slug(s).")]
-PayerOption = Annotated[
-    list[str] | None, typer.Option("--payer-type", help="medicare, medicare_advantage, ...")
+PerturbOption = Annotated[
+    bool,
+    typer.Option(
+        "--perturb",
+        help="Add consistent cell-key noise to published counts (defeats differencing).",
+    ),
 ]
-StateOption = Annotated[list[str] | None, typer.Option(help="Two-letter state(s).")]
-PosOption = Annotated[list[str] | None, typer.Option("--pos", help="Place-of-service code(s).")]
-SourceOption = Annotated[list[str] | None, typer.Option(help="Source label(s) in the store.")]
-StatusOption = Annotated[str, typer.Option(help="Line status: all, paid or denied.")]
+
+
+SpecialtyOption = Annotated[
+    list[str] | None,
+    typer.Option(help="Specialty slug(s) (claimscope vocab specialties).", metavar="SPECIALTY"),
+]
+PayerOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--payer-type", help="medicare, medicare_advantage, medicaid, ...", metavar="PAYER_TYPE"
+    ),
+]
+StateOption = Annotated[
+    list[str] | None, typer.Option(help="Two-letter state(s).", metavar="STATE")
+]
+PosOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--pos", help="Place-of-service code(s) (claimscope vocab places).", metavar="POS"
+    ),
+]
+SourceOption = Annotated[
+    list[str] | None, typer.Option(help="Source label(s) in the store.", metavar="SOURCE")
+]
+StatusOption = Annotated[
+    str, typer.Option(help="Line status: all, paid or denied.", metavar="STATUS")
+]
 
 
 def filters_from(options: dict[str, Any], *, codes: str) -> Filters:
@@ -101,10 +132,11 @@ def top(
     source: SourceOption = None,
     status: StatusOption = "all",
     measure: MeasureOption = "services",
-    limit: Annotated[int, typer.Option(help="Number of ranks to show.")] = 15,
+    limit: Annotated[int, typer.Option(help="Number of ranks to show.", metavar="N")] = 15,
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
@@ -119,17 +151,19 @@ def top(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         result = run_top(store_root(store), query, engine=engine, as_of=as_of)
-        print_top(console, result, fmt, title=f"Top codes of {filters.codes.label}")
+        print_top(console, result, fmt)
 
     run_safely(action)
 
 
 @app.command()
 def sources(
-    fmt: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+    fmt: Annotated[
+        str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
+    ] = "table",
     store: StoreOption = None,
 ) -> None:
     """List the sources loaded in the store, with row counts and months covered."""
@@ -148,22 +182,28 @@ def sources(
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on.", metavar="HOST")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port.", metavar="PORT")] = 8000,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: Annotated[
+        bool, typer.Option("--perturb/--no-perturb", help="Cell-key noise on every count.")
+    ] = True,
 ) -> None:
     """Serve the JSON API (and explorer) over the store.
 
-    The threshold is the server's for every request: a request may raise it, never lower it.
+    The threshold and perturbation are the server's for every request: a request may raise
+    the threshold, never lower it, and cannot turn perturbation off.
     """
     import uvicorn
 
     from claimscope.api import create_app
 
-    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells))
+    policy = run_safely(lambda: PrivacyPolicy(min_cell_size, allow_small_cells, perturb))
     app_ = create_app(store_root(store), engine=engine, privacy=policy)
     uvicorn.run(app_, host=host, port=port)
 
@@ -173,7 +213,7 @@ def trend(
     codes: CodesOption = "pmr",
     period_from: FromOption = None,
     period_to: ToOption = None,
-    grain: Annotated[str, typer.Option(help="month, quarter or year.")] = "month",
+    grain: Annotated[str, typer.Option(help="month, quarter or year.", metavar="GRAIN")] = "month",
     specialty: SpecialtyOption = None,
     payer_type: PayerOption = None,
     state: StateOption = None,
@@ -181,10 +221,11 @@ def trend(
     source: SourceOption = None,
     status: StatusOption = "all",
     measure: MeasureOption = "services",
-    limit: Annotated[int, typer.Option(help="Number of leading codes to follow.")] = 5,
+    limit: Annotated[int, typer.Option(help="Number of leading codes to follow.", metavar="N")] = 5,
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
@@ -204,7 +245,7 @@ def trend(
             measure=measure,
             grain=grain,
             codes_limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         result = explain_trend(store_root(store), query, engine=engine, as_of=as_of)
         print_trend(console, result, fmt)
@@ -214,7 +255,9 @@ def trend(
 
 @app.command()
 def explore(
-    code: Annotated[str, typer.Argument(help="The code to drill into, e.g. 97110.")],
+    code: Annotated[
+        str, typer.Argument(help="The code to drill into, e.g. 97110.", metavar="CODE")
+    ],
     period_from: FromOption = None,
     period_to: ToOption = None,
     specialty: SpecialtyOption = None,
@@ -227,6 +270,7 @@ def explore(
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
@@ -245,7 +289,7 @@ def explore(
             code,
             filters,
             measure=measure,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
             as_of=as_of,
         )
@@ -262,6 +306,7 @@ def compare(
             "--cohort",
             help="Cohort name (rehab, pt, ot, slp, physical_therapists, ...; or from "
             "cohorts.toml) or inline 'name=x;discipline=...;payer_type=...'. Repeat.",
+            metavar="COHORT",
         ),
     ],
     codes: CodesOption = "pmr",
@@ -274,15 +319,18 @@ def compare(
     source: SourceOption = None,
     status: StatusOption = "all",
     measure: MeasureOption = "services",
-    limit: Annotated[int, typer.Option(help="Top N of each list.")] = 15,
+    limit: Annotated[int, typer.Option(help="Top N of each list.", metavar="N")] = 15,
     ci: Annotated[
         bool, typer.Option("--ci", help="95% intervals by provider cluster bootstrap.")
     ] = False,
-    seed: Annotated[int, typer.Option(help="Bootstrap seed.")] = 42,
-    replicates: Annotated[int, typer.Option(help="Bootstrap replicates.")] = 200,
+    seed: Annotated[int, typer.Option(help="Bootstrap seed.", metavar="SEED")] = 42,
+    replicates: Annotated[
+        int, typer.Option(help="Bootstrap replicates (at most 2000).", metavar="N")
+    ] = 200,
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
@@ -302,7 +350,7 @@ def compare(
             filters=filters,
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
@@ -326,9 +374,10 @@ def attribution(
     pos: PosOption = None,
     source: SourceOption = None,
     status: StatusOption = "all",
-    fmt: Annotated[str, typer.Option("--format", help="Output: table or json.")] = "table",
+    fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
     as_of: AsOfOption = None,
@@ -337,6 +386,7 @@ def attribution(
     from claimscope.analysis.run import run_attribution
     from claimscope.cli.render_compare import print_attribution
 
+    check_format(fmt)
     options = dict(locals())
 
     def action() -> None:
@@ -344,7 +394,7 @@ def attribution(
         report = run_attribution(
             store_root(store),
             filters,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
             as_of=as_of,
         )

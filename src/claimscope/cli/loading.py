@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import (
@@ -20,6 +20,7 @@ from rich.table import Table
 from claimscope.cli.app import StoreOption, app, console, err_console, fail, run_safely, store_root
 from claimscope.cli.render import to_json
 from claimscope.ingest.registry import format_names
+from claimscope.ingest.report import ProgressEvent
 
 if TYPE_CHECKING:
     from claimscope.ingest.report import IngestReport
@@ -44,27 +45,38 @@ def _split_format(fmt: str | None, input_format: str | None) -> tuple[str | None
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Files or directories to load.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files or directories to load.", metavar="PATH...")
+    ],
     input_format: Annotated[
         str | None,
         typer.Option(
-            "--input-format", help=f"Input format, else detected: {', '.join(format_names())}."
+            "--input-format",
+            help=f"Input format, else detected: {', '.join(format_names())}.",
+            metavar="FORMAT",
         ),
     ] = None,
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", help="Report as table or json; an input format name also works here."
+            "--format",
+            help="Report as table or json; an input format name also works here.",
+            metavar="FORMAT",
         ),
     ] = None,
     source: Annotated[
-        str | None, typer.Option(help="Source label for the rows (default from the format).")
+        str | None,
+        typer.Option(help="Source label for the rows (default from the format).", metavar="LABEL"),
     ] = None,
     year: Annotated[
-        int | None, typer.Option(help="Calendar year of a CMS PUF file whose name does not say it.")
+        int | None,
+        typer.Option(
+            help="Calendar year of a CMS PUF file whose name does not say it.", metavar="YYYY"
+        ),
     ] = None,
     providers: Annotated[
-        Path | None, typer.Option(help="Tuva provider file to enrich lines (taxonomy, state).")
+        Path | None,
+        typer.Option(help="Tuva provider file to enrich lines (taxonomy, state).", metavar="FILE"),
     ] = None,
     replace: Annotated[
         bool,
@@ -93,7 +105,7 @@ def ingest(
     Every file is attempted; the exit status is 2 when any file was rejected.
     """
     from claimscope.ingest.pipeline import ingest_paths
-    from claimscope.ingest.report import IngestOptions, ProgressEvent
+    from claimscope.ingest.report import IngestOptions
     from claimscope.store.layout import Store
 
     in_fmt, out_fmt = _split_format(fmt, input_format)
@@ -101,6 +113,7 @@ def ingest(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         DownloadColumn(),
+        TextColumn("{task.fields[rows]:>12,} rows"),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
@@ -111,9 +124,8 @@ def ingest(
     def on_progress(event: ProgressEvent) -> None:
         if event.path not in tasks:
             label = f"[{event.file_index + 1}/{event.file_count}] {event.path.name}"
-            tasks[event.path] = progress.add_task(label, total=event.bytes_total or None)
-        done = event.bytes_total if event.done else event.bytes_read
-        progress.update(tasks[event.path], completed=done or 0)
+            tasks[event.path] = progress.add_task(label, total=None, rows=0)
+        progress.update(tasks[event.path], **progress_step(event))
 
     def action() -> IngestReport:
         with progress:
@@ -166,6 +178,18 @@ def _print_report(report: IngestReport) -> None:
                 console.print(f"  rows and values: {path}", highlight=False, soft_wrap=True)
 
 
+def progress_step(event: ProgressEvent) -> dict[str, Any]:
+    """How far a file's bar stands: bytes read when the reader reports them (a bar that moves
+    with the file), else an indeterminate bar counting rows; full only when the file is done.
+    """
+    step: dict[str, Any] = {"rows": event.rows_read}
+    if event.done:
+        step.update(total=event.bytes_total or 1, completed=event.bytes_total or 1)
+    elif event.bytes_read is not None and event.bytes_total:
+        step.update(total=event.bytes_total, completed=min(event.bytes_read, event.bytes_total))
+    return step
+
+
 def _ingest_table(report: IngestReport) -> Table:
     table = Table(title="Ingest", title_justify="left")
     headers = ("File", "Outcome", "Format", "Source", "Read", "Loaded", "Quarantined", "Note")
@@ -191,12 +215,20 @@ def _ingest_table(report: IngestReport) -> Table:
 @app.command()
 def synth(
     out: Annotated[
-        Path, typer.Option("--out", help="Directory to write (created; must hold no other files).")
+        Path,
+        typer.Option(
+            "--out", help="Directory to write (created; must hold no other files).", metavar="DIR"
+        ),
     ],
-    lines: Annotated[int, typer.Option("--lines", help="Number of claim lines.")] = 2_000_000,
-    seed: Annotated[int, typer.Option(help="Random seed: same seed, same bytes.")] = 42,
+    lines: Annotated[
+        int, typer.Option("--lines", help="Number of claim lines.", metavar="N")
+    ] = 2_000_000,
+    seed: Annotated[
+        int, typer.Option(help="Random seed: same seed, same bytes.", metavar="SEED")
+    ] = 42,
     fmt: Annotated[
-        str, typer.Option("--format", help=f"Output: {', '.join(SYNTH_FORMATS)}.")
+        str,
+        typer.Option("--format", help=f"Output: {', '.join(SYNTH_FORMATS)}.", metavar="FORMAT"),
     ] = "parquet",
 ) -> None:
     """Write seeded synthetic all-payor claims calibrated to published PM&R utilization."""
@@ -255,8 +287,12 @@ def _write_exchange_format(out: Path, lines: int, seed: int, fmt: str) -> None:
 
 @app.command()
 def compact(
-    source: Annotated[str | None, typer.Option(help="Only this source (default: all).")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="Report as table or json.")] = "table",
+    source: Annotated[
+        str | None, typer.Option(help="Only this source (default: all).", metavar="SOURCE")
+    ] = None,
+    fmt: Annotated[
+        str, typer.Option("--format", help="Report as table or json.", metavar="FORMAT")
+    ] = "table",
     store: StoreOption = None,
 ) -> None:
     """Compact each month's small files into few sorted ones (Delta optimize, one version)."""

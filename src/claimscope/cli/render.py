@@ -14,7 +14,10 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
+from claimscope.analysis.describe import Description, describe
 from claimscope.analysis.result import CodeRow, TopResult
+from claimscope.analysis.tables import result_table
+from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
 from claimscope.privacy import SOURCE_COUNTS
 
 OUTPUT_FORMATS: Final = ("table", "json", "csv", "markdown")
@@ -55,13 +58,16 @@ def _unit(result: TopResult) -> str:
     return "USD" if result.measure in ("allowed", "paid") else result.measure
 
 
-HEADERS: Final = ("rank", "code", "name", "value", "share")
-
-
-def top_table(result: TopResult, title: str | None = None) -> Table:
-    """A Rich table of a ranking, with the total and data coverage as caption."""
+def top_table(result: TopResult, description: Description | None = None) -> Table:
+    """A Rich table of a ranking: the title names what it answers, the caption the facts."""
     unit = _unit(result)
-    table = Table(title=title, title_justify="left", caption=_caption(result))
+    description = description or describe("top", result.to_dict())
+    table = Table(
+        title=description.title,
+        title_justify="left",
+        caption=_total_line(result),
+        caption_justify="left",
+    )
     for header, justify in zip(
         ("Rank", "Code", "Name", result.measure_label, "Share"),
         ("right", "left", "left", "right", "right"),
@@ -81,28 +87,27 @@ def top_table(result: TopResult, title: str | None = None) -> Table:
     return table
 
 
-def _caption(result: TopResult) -> str:
+def _total_line(result: TopResult) -> str:
     unit = _unit(result)
-    total = "suppressed" if result.total is None else format_value(result.total, unit)
-    sources = ", ".join(s["name"] for s in result.coverage.sources) or "none"
-    periods = result.coverage.periods
-    span = f"{periods[0]} to {periods[-1]}" if periods else "none"
-    parts = [f"Total {result.measure_label.lower()}: {total}", f"sources: {sources}", span]
-    parts.extend(result.notes)
-    return " · ".join(parts)
+    total = SUPPRESSED if result.total is None else format_value(result.total, unit)
+    bound = " (upper bound)" if result.upper_bound else ""
+    return f"Total {result.measure_label.lower()}: {total}{bound}"
 
 
 def top_markdown(result: TopResult) -> str:
-    """A GitHub-flavoured Markdown table plus a caption line."""
+    """A heading, a GitHub-flavoured Markdown table, then the total and the facts."""
     unit = _unit(result)
+    description = describe("top", result.to_dict())
     lines = [
+        markdown_heading(description),
         "| rank | code | name | " + result.measure_label.lower() + " | share |",
         "|---:|---|---|---:|---:|",
     ]
     for row in result.rows:
         lines.append("| " + " | ".join(_cells(row, unit)) + " |")
     lines.append("")
-    lines.append(_caption(result))
+    lines.append(_total_line(result))
+    lines.append(markdown_footer(description))
     return "\n".join(lines)
 
 
@@ -114,24 +119,22 @@ def rows_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return buffer.getvalue()
 
 
+def result_csv(kind: str, payload: dict[str, Any]) -> str:
+    """Any result as CSV: ``#`` metadata lines, header, rows (suppressed figures empty)."""
+    columns, rows = result_table(kind, payload)
+    return csv_text(describe(kind, payload), columns, rows)
+
+
 def top_csv(result: TopResult) -> str:
     """One row per code; suppressed rows have empty rank/value/share and suppressed=true."""
-    rows = [
-        [
-            r.rank or "",
-            r.code,
-            r.name or "",
-            "" if r.value is None else r.value,
-            "" if r.share is None else r.share,
-            "true" if r.suppressed else "false",
-        ]
-        for r in result.rows
-    ]
-    return rows_csv((*HEADERS, "suppressed"), rows)
+    return result_csv("top", result.to_dict())
 
 
 def print_top(console: Console, result: TopResult, fmt: str, title: str | None = None) -> None:
-    """Write a ranking to ``console`` in the requested output format."""
+    """Write a ranking to ``console`` in the requested output format.
+
+    ``title`` is ignored: the title is derived from the result so that every format agrees.
+    """
     if fmt == "json":
         console.out(to_json(result.to_dict()), highlight=False)
     elif fmt == "csv":
@@ -139,7 +142,8 @@ def print_top(console: Console, result: TopResult, fmt: str, title: str | None =
     elif fmt == "markdown":
         console.out(top_markdown(result), highlight=False)
     else:
-        console.print(top_table(result, title=title))
+        console.print(top_table(result))
+        print_facts(console, describe("top", result.to_dict()))
 
 
 def sources_table(sources: Sequence[dict[str, Any]]) -> Table:

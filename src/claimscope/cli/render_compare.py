@@ -9,7 +9,10 @@ from rich.table import Table
 
 from claimscope.analysis.attribution_report import AttributionReport
 from claimscope.analysis.compare import CompareResult, side_by_side
-from claimscope.cli.render import format_share, rows_csv, to_json
+from claimscope.analysis.describe import describe
+from claimscope.analysis.tables import result_table
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
+from claimscope.cli.render import format_share, result_csv, to_json
 
 
 def _cohort_cell(cell: dict[str, Any]) -> str:
@@ -26,10 +29,12 @@ def _cohort_cell(cell: dict[str, Any]) -> str:
 
 def compare_table(result: CompareResult) -> Table:
     names = [c.cohort.name for c in result.cohorts]
+    description = describe("compare", result.to_dict())
     table = Table(
-        title=f"Top codes by cohort ({result.measure})",
+        title=description.title,
         title_justify="left",
         caption="rank · share; (in brackets) ranked outside that cohort's top N; — not billed",
+        caption_justify="left",
     )
     table.add_column("Code")
     table.add_column("Name")
@@ -61,32 +66,22 @@ def overlap_table(result: CompareResult) -> Table:
 
 
 def compare_csv(result: CompareResult) -> str:
-    names = [c.cohort.name for c in result.cohorts]
-    rows = []
-    for entry in side_by_side(result):
-        for name in names:
-            cell = entry["cohorts"][name]
-            rows.append(
-                [
-                    entry["code"],
-                    entry["name"] or "",
-                    name,
-                    cell.get("rank", ""),
-                    cell.get("share", ""),
-                    "true" if cell.get("suppressed") else "false",
-                ]
-            )
-    return rows_csv(("code", "name", "cohort", "rank", "share", "suppressed"), rows)
+    return result_csv("compare", result.to_dict())
 
 
 def compare_markdown(result: CompareResult) -> str:
     names = [c.cohort.name for c in result.cohorts]
-    lines = ["| code | name | " + " | ".join(names) + " |", "|---|---|" + "---:|" * len(names)]
+    description = describe("compare", result.to_dict())
+    lines = [
+        markdown_heading(description),
+        "| code | name | " + " | ".join(names) + " |",
+        "|---|---|" + "---:|" * len(names),
+    ]
     for entry in side_by_side(result):
         cells = [_cohort_cell(entry["cohorts"][n]) for n in names]
         lines.append(f"| {entry['code']} | {entry['name'] or ''} | " + " | ".join(cells) + " |")
     lines += ["", *[f"- {s}" for s in result.sentences]]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + markdown_footer(description)
 
 
 def print_compare(console: Console, result: CompareResult, fmt: str) -> None:
@@ -104,6 +99,7 @@ def print_compare(console: Console, result: CompareResult, fmt: str) -> None:
         for ranking in result.cohorts:
             for note in ranking.full.notes:
                 console.print(f"[yellow]{ranking.cohort.name}: {note}[/]", highlight=False)
+        print_facts(console, describe("compare", result.to_dict()))
 
 
 def _count(value: Any) -> str:
@@ -134,11 +130,37 @@ def attribution_tables(report: AttributionReport) -> list[Table]:
     return [disciplines, conflicts]
 
 
+def attribution_markdown(report: AttributionReport) -> str:
+    payload = report.to_dict()
+    description = describe("attribution", payload)
+    columns, rows = result_table("attribution", payload)
+    lines = [
+        markdown_heading(description),
+        "| " + " | ".join(columns) + " |",
+        "|" + "---|" * len(columns),
+        *("| " + " | ".join(_markdown_cell(v) for v in row) + " |" for row in rows),
+    ]
+    return "\n".join(lines) + "\n" + markdown_footer(description)
+
+
+def _markdown_cell(value: Any) -> str:
+    if isinstance(value, bool):
+        return "suppressed" if value else ""
+    return "" if value is None else f"{value:,}" if isinstance(value, int) else str(value)
+
+
 def print_attribution(console: Console, report: AttributionReport, fmt: str) -> None:
     if fmt == "json":
         console.out(to_json(report.to_dict()), highlight=False)
         return
+    if fmt == "csv":
+        console.out(result_csv("attribution", report.to_dict()), end="", highlight=False)
+        return
+    if fmt == "markdown":
+        console.out(attribution_markdown(report), highlight=False)
+        return
+    description = describe("attribution", report.to_dict())
+    console.print(f"[bold]{description.title}[/]", highlight=False)
     for table in attribution_tables(report):
         console.print(table)
-    for note in report.notes:
-        console.print(f"[yellow]{note}[/]", highlight=False)
+    print_facts(console, description)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from claimscope.analysis.describe import describe
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
-from claimscope.cli.render import format_share, format_value, rows_csv, to_json
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
+from claimscope.cli.render import format_share, format_value, result_csv, to_json
 
 
 def breakdown_table(breakdown: Breakdown, unit: str) -> Table:
@@ -29,23 +31,12 @@ def breakdown_table(breakdown: Breakdown, unit: str) -> Table:
 
 
 def explore_csv(result: DrilldownResult) -> str:
-    rows = [
-        [
-            b.dimension,
-            r.key,
-            r.label or "",
-            "" if r.value is None else r.value,
-            "" if r.share is None else r.share,
-            "true" if r.suppressed else "false",
-        ]
-        for b in result.breakdowns
-        for r in b.rows
-    ]
-    return rows_csv(("dimension", "key", "label", "value", "share", "suppressed"), rows)
+    return result_csv("explore", result.to_dict())
 
 
 def explore_markdown(result: DrilldownResult, unit: str) -> str:
-    out = [f"## {result.code} {result.name or ''}", ""]
+    description = describe("explore", result.to_dict())
+    out = [markdown_heading(description), f"Total {unit}: {_total(result, unit)}", ""]
     for b in result.breakdowns:
         out += [f"### {b.title}", "", "| value | label | amount | share |", "|---|---|---:|---:|"]
         for r in b.rows:
@@ -53,7 +44,11 @@ def explore_markdown(result: DrilldownResult, unit: str) -> str:
             share = "suppressed" if r.suppressed else format_share(r.share)
             out.append(f"| {r.key} | {r.label or ''} | {amount} | {share} |")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(out) + markdown_footer(description)
+
+
+def _total(result: DrilldownResult, unit: str) -> str:
+    return "suppressed" if result.total is None else format_value(result.total, unit)
 
 
 def print_explore(console: Console, result: DrilldownResult, fmt: str) -> None:
@@ -65,10 +60,10 @@ def print_explore(console: Console, result: DrilldownResult, fmt: str) -> None:
     elif fmt == "markdown":
         console.out(explore_markdown(result, unit), highlight=False)
     else:
-        total = "suppressed" if result.total is None else format_value(result.total, unit)
-        heading = f"[bold]{result.code}[/] {result.name or ''}"
-        console.print(f"{heading}  ·  {result.subsection or ''}  ·  total {unit}: {total}")
-        for note in result.notes:
-            console.print(f"[yellow]{note}[/]")
+        description = describe("explore", result.to_dict())
+        console.print(f"[bold]{description.title}[/]", highlight=False)
+        total = _total(result, unit)
+        console.print(f"{result.subsection or ''}  ·  total {unit}: {total}", highlight=False)
         for breakdown in result.breakdowns:
             console.print(breakdown_table(breakdown, unit))
+        print_facts(console, description)

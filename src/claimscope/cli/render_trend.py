@@ -7,8 +7,10 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
+from claimscope.analysis.describe import describe
 from claimscope.analysis.trend import TrendResult
-from claimscope.cli.render import format_share, rows_csv, to_json
+from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
+from claimscope.cli.render import format_share, result_csv, to_json
 
 SPARKS: Final = "▁▂▃▄▅▆▇█"
 
@@ -31,10 +33,12 @@ def _pp(value: float | None) -> str:
 
 def trend_table(result: TrendResult) -> Table:
     first, last = (result.periods[0], result.periods[-1]) if result.periods else ("", "")
+    description = describe("trend", result.to_dict())
     table = Table(
-        title=f"Share of {result.measure} by {result.query['grain']}, {first} to {last}",
+        title=f"{description.title}, by {result.query['grain']}",
         title_justify="left",
         caption="pp = percentage points; slope from a least-squares line through shown periods",
+        caption_justify="left",
     )
     for header, justify in (
         ("Code", "left"),
@@ -60,34 +64,20 @@ def trend_table(result: TrendResult) -> Table:
 
 
 def trend_csv(result: TrendResult) -> str:
-    rows = []
-    for s in result.series:
-        for period, value, share, hidden in zip(
-            result.periods, s.values, s.shares, s.suppressed, strict=True
-        ):
-            rows.append(
-                [
-                    s.code,
-                    s.name or "",
-                    period,
-                    "" if value is None else value,
-                    "" if share is None else share,
-                    "true" if hidden else "false",
-                ]
-            )
-    return rows_csv(("code", "name", "period", "value", "share", "suppressed"), rows)
+    return result_csv("trend", result.to_dict())
 
 
 def trend_markdown(result: TrendResult) -> str:
+    description = describe("trend", result.to_dict())
     header = "| code | name | " + " | ".join(result.periods) + " |"
-    lines = [header, "|---|---|" + "---:|" * len(result.periods)]
+    lines = [markdown_heading(description), header, "|---|---|" + "---:|" * len(result.periods)]
     for s in result.series:
         cells = [
             format_share(v) if not h else "suppressed"
             for v, h in zip(s.shares, s.suppressed, strict=True)
         ]
         lines.append(f"| {s.code} | {s.name or ''} | " + " | ".join(cells) + " |")
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n" + markdown_footer(description)
 
 
 def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
@@ -102,3 +92,4 @@ def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
         console.print(trend_table(result))
         for sentence in result.sentences:
             console.print(f"• {sentence}", highlight=False)
+        print_facts(console, describe("trend", result.to_dict()))

@@ -80,6 +80,7 @@ def build_lines(
     out["batch_id"] = parse.constant(ctx.batch_id, n, pa.string())
     out["source_file"] = parse.constant(ctx.source_file, n, pa.string())
     out["source_row"] = rows.cast(pa.int64())
+    out["record_key"] = ctx.pseudonymiser.record_keys(ctx.source_file, out["source_row"])
     arrays = [_typed(out.get(f.name), f.type, n) for f in CLAIM_LINE]
     return pa.Table.from_arrays(arrays, names=list(CLAIM_LINE.names))
 

@@ -40,6 +40,7 @@ class Pseudonymiser:
 
     def __init__(self, secret: bytes, source: str, *, memo_limit: int = 1_000_000) -> None:
         self._secret = secret
+        self._source = source
         self._prefix = f"{source}{SEPARATOR}".encode()
         self._limit = memo_limit
         self._known_ids = pa.array([], pa.string())
@@ -67,6 +68,10 @@ class Pseudonymiser:
         mask = ~parse.present(uniques)
         return pc.take(pa.array(keys, mask=mask if mask.any() else None), encoded.indices)
 
+    def record_keys(self, source_file: str, rows: pa.Array) -> pa.Array:
+        """:func:`record_keys` of rows of ``source_file`` for this store and source."""
+        return record_keys(self._secret, self._source, source_file, rows)
+
     def _hash(self, ids: list[str]) -> np.ndarray:
         secret, prefix = self._secret, self._prefix
         digests = b"".join(_mac(secret, prefix + value.encode()) for value in ids)
@@ -82,3 +87,22 @@ class Pseudonymiser:
 def patient_keys(raw_ids: pa.Array, secret: bytes, source: str) -> pa.Array:
     """Keys of a column of raw ids (null stays null); each distinct id is hashed once."""
     return Pseudonymiser(secret, source).keys(raw_ids)
+
+
+def record_keys(secret: bytes, source: str, source_file: str, rows: pa.Array) -> pa.Array:
+    """Permanent random keys (0 to 2^32-1) of a file's rows, for cell-key perturbation.
+
+    One keyed BLAKE2b of source and file seeds SplitMix64 (a bijective 64-bit mixer), which
+    is applied to each row number in numpy: the same row of the same file always gets the
+    same key, keys look uniform and unrelated, and nobody without the store secret can
+    compute them. Only the top 32 bits are kept.
+    """
+    seed = int.from_bytes(_mac(secret, f"{source}{SEPARATOR}{source_file}".encode()), "big")
+    numbers = pc.fill_null(rows, 0).to_numpy(zero_copy_only=False).astype(np.uint64)
+    z = numbers + np.uint64(seed)
+    with np.errstate(over="ignore"):
+        z = z * np.uint64(0x9E3779B97F4A7C15)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return pa.array((z >> np.uint64(32)).astype(np.int64))

@@ -16,6 +16,7 @@ from typing import Final
 
 import ibis.expr.types as ir
 
+from claimscope.analysis.bootstrap import Uncertainty
 from claimscope.analysis.cohorts import Cohort
 from claimscope.analysis.compare import CohortRanking, CompareResult, PairOverlap, compare_cohorts
 from claimscope.analysis.query import TopQuery
@@ -133,10 +134,17 @@ def _interval(ranking: CohortRanking, code: str) -> str:
 
 def tie_runs(ranking: CohortRanking, depth: int) -> list[tuple[str, ...]]:
     """Runs of neighbouring top-``depth`` codes, each statistically tied with the next."""
-    if ranking.uncertainty is None:
+    return ranked_tie_runs(ranking.ranked, ranking.uncertainty, depth)
+
+
+def ranked_tie_runs(
+    ranked: Sequence[CodeRow], uncertainty: Uncertainty | None, depth: int
+) -> list[tuple[str, ...]]:
+    """:func:`tie_runs` of any ranking's shown rows and its bootstrap."""
+    if uncertainty is None:
         return []
-    per_code = ranking.uncertainty.per_code
-    top = [r.code for r in ranking.ranked if r.rank is not None and r.rank <= depth]
+    per_code = uncertainty.per_code
+    top = [r.code for r in ranked if r.rank is not None and r.rank <= depth]
     runs: list[tuple[str, ...]] = []
     current = top[:1]
     for previous, code in pairwise(top):

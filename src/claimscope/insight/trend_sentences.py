@@ -14,14 +14,19 @@ from claimscope.insight.sentences import capitalise, code_phrase
 STEADY_PP: Final = 0.5  # a change smaller than this, in percentage points, is "held steady"
 
 
-def trend_sentences(result: TrendResult) -> list[str]:
-    """Leader, per-code movement and biggest movers, in that order."""
+def trend_sentences(result: TrendResult, *, describe: int | None = None) -> list[str]:
+    """Leader, per-code movement and biggest movers, in that order.
+
+    ``describe`` limits the per-code movement sentences to the first codes (a report follows
+    fifteen codes but tells the movement of its leaders only).
+    """
     codes = [s for s in result.series if s.code != OTHER]
     out: list[str] = []
     leader = _steady_leader(result, codes)
     if leader:
         out.append(leader)
-    out.extend(s for s in (_movement(result, series) for series in codes) if s)
+    described = codes if describe is None else codes[:describe]
+    out.extend(s for s in (_movement(result, series) for series in described) if s)
     out.extend(_movers(codes))
     return out
 

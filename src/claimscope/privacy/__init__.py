@@ -21,6 +21,13 @@ from __future__ import annotations
 
 from claimscope.privacy.grid import SuppressedGrid, suppress_grid
 from claimscope.privacy.linked import TOTAL, LinkedTables, protect_linked
+from claimscope.privacy.perturb import (
+    NO_KEYS,
+    Perturbation,
+    perturb_line,
+    perturbation_block,
+    perturbation_for,
+)
 from claimscope.privacy.rules import (
     COUNT_CELLS,
     DOLLAR_CELLS,
@@ -30,6 +37,7 @@ from claimscope.privacy.rules import (
     SOURCE_COUNTS,
     CellKind,
     Status,
+    hide_periods,
     is_small,
     kind_for_measure,
     protect_counts,
@@ -40,6 +48,7 @@ from claimscope.privacy.table import SuppressedTable, hide_rows, suppress_cells,
 __all__ = [
     "COUNT_CELLS",
     "DOLLAR_CELLS",
+    "NO_KEYS",
     "PATIENT_CELLS",
     "RULE",
     "SHARE_DECIMALS",
@@ -47,12 +56,17 @@ __all__ = [
     "TOTAL",
     "CellKind",
     "LinkedTables",
+    "Perturbation",
     "Status",
     "SuppressedGrid",
     "SuppressedTable",
+    "hide_periods",
     "hide_rows",
     "is_small",
     "kind_for_measure",
+    "perturb_line",
+    "perturbation_block",
+    "perturbation_for",
     "protect_counts",
     "protect_linked",
     "suppress_cells",

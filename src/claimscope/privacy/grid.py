@@ -80,7 +80,7 @@ def suppress_grid(
     row_total_counts: Numbers | None = None,
     kind: CellKind = COUNT_CELLS,
     unpublished: Any = None,
-    row_totals_published: bool = False,
+    row_totals_published: bool | Sequence[bool] = False,
 ) -> SuppressedGrid:
     """Suppress a rows x columns grid whose column totals (and optional row totals) are shown.
 
@@ -91,15 +91,24 @@ def suppress_grid(
     part of the equations, e.g. the complement of a nested cohort in a comparison: cohort A
     and "B minus A" are the cells, B the row margin. ``row_totals_published`` says the row
     totals are shown by another output (a trend's codes are ``top``'s rows), so they are
-    never hidden: protection comes from cells and column totals only. Only additive
-    measures (sums) can be suppressed as a grid; distinct counts do not add up over a line.
+    never hidden: protection comes from cells and column totals only; given per row, a row
+    whose total is not published anywhere (``top`` hides the code) starts with its margin
+    hidden. Only additive measures (sums) can be suppressed as a grid; distinct counts do
+    not add up over a line.
     """
     if not kind.additive:
         raise ValueError("grid suppression needs an additive measure (a sum over its lines)")
     grid = _prepare(values, cell_counts, col_totals, col_total_counts, row_totals,
                     row_total_counts, policy, kind, unpublished)  # fmt: skip
-    if row_totals_published and row_totals is not None:
-        grid.fixed = {("row", i) for i in range(len(row_totals))}
+    if row_totals_published is not False and row_totals is not None:
+        published = (
+            [True] * len(row_totals) if row_totals_published is True else row_totals_published
+        )
+        for i, shown in enumerate(published):
+            if shown:
+                grid.fixed.add(("row", i))
+            else:
+                grid.hidden_margins.setdefault(("row", i), "complementary")
     for _ in range(_MAX_ROUNDS):
         if _fix_structure(grid):
             continue

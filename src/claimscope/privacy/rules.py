@@ -7,11 +7,12 @@ with margins (:mod:`claimscope.privacy.grid`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final, Literal
 
 from claimscope.analysis.measures import MEASURE_DEFS
 from claimscope.analysis.query import DEFAULT_MIN_CELL_SIZE, PrivacyPolicy
+from claimscope.analysis.result import Coverage
 
 RULE: Final = "cms_cell_size"
 SHARE_DECIMALS: Final = 4
@@ -143,3 +144,9 @@ def unprotected(low: float, high: float, kind: CellKind, threshold: int, value: 
     reaches_low = math.ceil(low - 1e-6) <= 1
     reaches_high = math.isinf(high) or math.floor(high + 1e-6) >= threshold - 1
     return not (reaches_low and reaches_high)
+
+
+def hide_periods(coverage: Coverage) -> Coverage:
+    """``coverage`` without its periods, for an output whose every figure is hidden: the
+    months that hold data would say that someone had a service then."""
+    return replace(coverage, periods=[])

@@ -37,11 +37,13 @@ from typing import Any, Final
 
 from claimscope.analysis.query import PrivacyPolicy
 from claimscope.analysis.result import CodeRow, TopResult
+from claimscope.privacy.perturb import perturbation_block, perturbation_for
 from claimscope.privacy.rules import (
     COUNT_CELLS,
     SHARE_DECIMALS,
     CellKind,
     Status,
+    hide_periods,
     is_small,
     kind_for_measure,
     pinned,
@@ -261,15 +263,26 @@ def suppress_ranking(result: TopResult, policy: PrivacyPolicy, *, limit: int | N
         keys=[r.code for r in rows],
     )
     shown = [r for i, r in enumerate(rows) if table.is_shown(i)]
+    total = None if table.total_suppressed else result.total
+    perturbation = perturbation_for(policy, kind)
+    if perturbation is not None:
+        # Shown figures become their perturbed values before ranking, cut and shares.
+        shown = [replace(r, value=perturbation.count(r.value or 0.0, r.cell_key)) for r in shown]
+        if total is not None:
+            keys = [r.cell_key for r in rows]
+            key_sum = None if None in keys else sum(k or 0 for k in keys)
+            total = perturbation.count(total, key_sum)
     shown.sort(key=lambda r: (-(r.value or 0.0), r.code))
     kept, notes = _cut(shown, limit)
     hidden = sorted((r for i, r in enumerate(rows) if not table.is_shown(i)), key=lambda r: r.code)
-    total = None if table.total_suppressed else result.total
     new_rows = _reranked(kept, total) + [_suppressed_row(r) for r in hidden]
     if table.reason:
         notes.append(f"all figures suppressed: {table.reason} (cell-size rule)")
+    coverage = result.coverage if total is not None or kept else hide_periods(result.coverage)
     return replace(
         result,
+        perturbation=perturbation_block(perturbation),
+        coverage=coverage,
         total=total,
         rows=new_rows,
         suppression=table.block(policy),
@@ -337,6 +350,7 @@ def hide_rows(result: TopResult, codes: set[str], *, hide_total: bool = False) -
     block["total_suppressed"] = block.get("total_suppressed", False) or hide_total
     return replace(
         result,
+        coverage=result.coverage if total is not None or shown else hide_periods(result.coverage),
         total=total,
         rows=_reranked(shown, total) + [_suppressed_row(r) for r in hidden],
         suppression=block,

@@ -52,6 +52,11 @@ def code_name(code: str | None) -> str | None:
     return _names(CPT_FILE).get(c) or _names(LEVEL2_FILE).get(c)
 
 
+def all_code_names() -> dict[str, str]:
+    """Every code claimscope names (CPT, then HCPCS Level II), with its name."""
+    return {**_names(LEVEL2_FILE), **_names(CPT_FILE)}
+
+
 def code_names(codes: Iterable[str]) -> dict[str, str]:
     """Names for many codes at once, keyed by the normalised (upper-case) code.
 
