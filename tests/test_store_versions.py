@@ -281,3 +281,22 @@ def test_first_ingest_into_an_old_store_upgrades_it(tmp_path: Path) -> None:
         "upgrade",
         "ingest",
     ]
+
+
+def test_a_column_added_to_the_schema_widens_the_table(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from claimscope.store import table as table_module
+
+    older = pa.schema([f for f in CLAIM_LINE if f.name != "source_file"])
+    monkeypatch.setattr(table_module, "table_schema", lambda: older)
+    store = Store.open(tmp_path / "s")
+    ingest_paths([claims_csv(tmp_path / "a.csv", FIRST)], store)
+    assert "source_file" not in {f.name for f in table_module.open_table(store).schema().fields}
+    monkeypatch.undo()
+    ingest_paths([claims_csv(tmp_path / "b.csv", FIRST, month="2023-02", tag="b")], store)
+    assert [c.record.get("operation") for c in commits(store)] == [
+        "create", "ingest", "add columns", "ingest",
+    ]  # fmt: skip
+    assert "source_file" in {f.name for f in table_module.open_table(store).schema().fields}
+    assert top_answer(store.root)["total"] == 2 * 77

@@ -86,19 +86,24 @@ class Connection:
     def _read(self, files: Sequence[DataFile]) -> ir.Table:
         paths = [str(f.path) for f in files]
         if self.engine == "duckdb":
-            table = self.backend.read_parquet(paths, hive_partitioning=True)
+            # union_by_name: files written before a column was added read it as null.
+            table = self.backend.read_parquet(paths, hive_partitioning=True, union_by_name=True)
         else:
             table = self._spark_read(paths)
         # The month comes from the folder name: typed as the schema says, put back in place.
         table = table.mutate(**{PARTITION: table[PARTITION].cast("date")})
-        return table.select(*CLAIM_LINE.names)
+        absent = {  # a column no file of this version has yet: null, as Delta readers give it
+            f.name: ibis.null().cast(ibis.dtype(f.type))
+            for f in CLAIM_LINE
+            if f.name not in table.columns
+        }
+        return table.mutate(**absent).select(*CLAIM_LINE.names)
 
     def _spark_read(self, paths: list[str]) -> ir.Table:
         session = self.backend._session
         # basePath: Spark takes the month from the service_month=... folder names.
-        frame = session.read.option("basePath", str(Store(self.store_root).table_dir)).parquet(
-            *paths
-        )
+        reader = session.read.option("basePath", str(Store(self.store_root).table_dir))
+        frame = reader.option("mergeSchema", "true").parquet(*paths)
         name = f"claim_lines_v{self.snapshot.version}_{id(self)}"
         frame.createOrReplaceTempView(name)
         result: ir.Table = self.backend.table(name)

@@ -23,6 +23,7 @@ from typing import Any, Final
 
 import pyarrow as pa
 from deltalake import CommitProperties, DeltaTable
+from deltalake import Schema as DeltaSchema
 from deltalake.exceptions import DeltaError, TableNotFoundError
 from deltalake.transaction import AddAction, RemoveAction
 
@@ -75,9 +76,12 @@ def table_schema() -> pa.Schema:
 
 
 def ensure_table(store: Store) -> DeltaTable:
-    """The store's table, created (empty, version 0) if the store has none yet."""
+    """The store's table, created (empty, version 0) if the store has none yet, its schema
+    widened by one commit when :data:`CLAIM_LINE` has gained columns since."""
     if store.has_table():
-        return DeltaTable(str(store.table_dir))
+        table = DeltaTable(str(store.table_dir))
+        _add_new_columns(table)
+        return table
     store.table_dir.mkdir(parents=True, exist_ok=True)
     return DeltaTable.create(
         str(store.table_dir),
@@ -87,6 +91,20 @@ def ensure_table(store: Store) -> DeltaTable:
         configuration=TABLE_CONFIG,
         commit_properties=CommitProperties(custom_metadata={RECORD_KEY: {"operation": "create"}}),
     )
+
+
+def _add_new_columns(table: DeltaTable) -> None:
+    """Columns added to the schema since the table was made (older files read them as null)."""
+    known = {f.name for f in table.schema().fields}
+    new = [f for f in table_schema() if f.name not in known]
+    if new:
+        delta = DeltaSchema.from_arrow(pa.schema(new))
+        table.alter.add_columns(
+            list(delta.fields),
+            commit_properties=CommitProperties(
+                custom_metadata={RECORD_KEY: {"operation": "add columns"}}
+            ),
+        )
 
 
 def parse_as_of(as_of: str | int | None) -> int | datetime | None:
