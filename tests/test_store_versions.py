@@ -122,7 +122,11 @@ def test_diff_cli_formats(versions: tuple[Path, Any]) -> None:
     base = ["diff", "--store", str(root), "--from", "2", "--to", "3", "--limit", "3"]
     as_json = json.loads(cli(*base, "--format", "json").stdout)
     assert (as_json["entered"], as_json["left"]) == (["97112"], ["97530"])
-    csv_out = cli(*base, "--format", "csv").stdout.splitlines()
+    csv_lines = cli(*base, "--format", "csv").stdout.splitlines()
+    metadata = [line for line in csv_lines if line.startswith("#")]
+    assert metadata[0].startswith("# Restatement of top codes") and "version 2 -> 3" in metadata[0]
+    assert "# Store: version 3" in "\n".join(metadata)
+    csv_out = [line for line in csv_lines if not line.startswith("#")]
     assert csv_out == [
         "code,change,rank before,rank after,value before,value after,share before,share after",
         "97110,moved,1,1,60,60,39.0%,38.0%",
@@ -134,7 +138,7 @@ def test_diff_cli_formats(versions: tuple[Path, Any]) -> None:
         "| 97530 | left | 3 | - | 30 | - | 19.5% | - |" in cli(*base, "--format", "markdown").stdout
     )
     table = cli(*base).stdout
-    assert "Restatement, version 2 -> 3" in table and "97530" in table
+    assert "Restatement of top codes" in table and "97530" in table
 
 
 def test_status_history_and_check(versions: tuple[Path, Any]) -> None:
