@@ -72,7 +72,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=_Group,
 )
-console = Console()
+console = Console(soft_wrap=True)  # messages never broken inside a path; tables still fit
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
