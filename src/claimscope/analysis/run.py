@@ -92,4 +92,6 @@ def run_attribution(
     """How lines were attributed to disciplines, and where the rules disagree."""
     with open_store(store_root, engine) as connection:
         lines = store_lines(connection, filters)
-        return attribution_report(lines, filters, privacy=privacy)
+        report = attribution_report(lines, filters, privacy=privacy)
+        report.notes.extend(excluded_period_notes(connection, filters))
+        return report
