@@ -31,7 +31,6 @@ from claimscope.store.layout import (
     StoreError,
     default_store_root,
 )
-from claimscope.store.ledger import LedgerError
 from claimscope.store.secret import SecretError
 
 
@@ -77,7 +76,6 @@ console = Console(soft_wrap=True)  # messages never broken inside a path; tables
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,
     StoreError,
-    LedgerError,
     SecretError,
     IngestError,
     ValueError,
@@ -118,6 +116,13 @@ StoreOption = Annotated[
         help=f"Store directory (env {STORE_ENV}, default ./{DEFAULT_STORE_DIR}).",
         show_default=False,
         metavar="DIR",
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Read this store version (number) or the version current at this date/time.",
     ),
 ]
 EngineOption = Annotated[

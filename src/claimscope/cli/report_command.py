@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from claimscope.analysis.query import PrivacyPolicy, TopQuery
-from claimscope.cli.app import EngineOption, StoreOption, app, console, run_safely, store_root
+from claimscope.cli.app import (
+    AsOfOption,
+    EngineOption,
+    StoreOption,
+    app,
+    console,
+    run_safely,
+    store_root,
+)
 from claimscope.cli.commands import (
     AllowSmallOption,
     CodesOption,
@@ -57,6 +65,7 @@ def report(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the report: ranked table and chart, generated paragraphs, one explore section per
     code, method note; as one self-contained HTML file and Markdown with SVG charts."""
@@ -77,7 +86,7 @@ def report(
         root = store_root(store)
         cohorts = tuple(resolve_cohorts(cohort or [], root, Path.cwd()))
         request = ReportRequest(base, cohorts, ci=ci)
-        files = write_report(run_report(root, request, engine=engine), out)
+        files = write_report(run_report(root, request, engine=engine, as_of=as_of), out)
         console.print(f"Report: {files.html}")
         console.print(f"Markdown: {files.markdown} (charts: {len(files.charts)} SVG files)")
 

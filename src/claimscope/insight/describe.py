@@ -22,6 +22,7 @@ HEADINGS: Final = {
     "explore": "Breakdowns",
     "compare": "Top codes by cohort",
     "attribution": "Attribution to therapy disciplines",
+    "diff": "Restatement of top codes",
 }
 FILTER_NAMES: Final = (
     ("specialty", "specialty"),

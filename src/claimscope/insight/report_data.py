@@ -25,7 +25,7 @@ from claimscope.analysis.drilldown import DrilldownResult
 from claimscope.analysis.drilldown_many import explore_codes
 from claimscope.analysis.query import Filters, QueryError, TopQuery, month_label
 from claimscope.analysis.result import TopResult
-from claimscope.analysis.run import open_store, store_lines
+from claimscope.analysis.run import AsOf, open_store, store_lines
 from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.analysis.versions import effective_lines
@@ -98,10 +98,10 @@ class ReportData:
 
 
 def gather_report(
-    store_root: Path, request: ReportRequest, *, engine: str = "duckdb"
+    store_root: Path, request: ReportRequest, *, engine: str = "duckdb", as_of: AsOf = None
 ) -> ReportData:
-    """Run every analysis the report prints, over one connection to the store."""
-    with open_store(store_root, engine) as connection:
+    """Run every analysis the report prints, over one connection to the store (one version)."""
+    with open_store(store_root, engine, as_of) as connection:
         return _gather(connection, request)
 
 
