@@ -29,6 +29,12 @@ def test_version() -> None:
     assert run("--version") == (0, f"claimscope {__version__}\n")
 
 
+@pytest.mark.parametrize("command", ["explore", "ingest", "vocab", "compare", "report"])
+def test_no_command_help_shows_a_type_placeholder(command: str) -> None:
+    code, out = run(command, "--help")
+    assert code == 0 and "<" not in out and "Traceback" not in out
+
+
 def test_help_shows_real_metavars() -> None:
     code, out = run("top", "--help")
     assert code == 0

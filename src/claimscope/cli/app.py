@@ -66,6 +66,10 @@ class _Group(TyperGroup):
         return code
 
 
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
 def _name_values(group: TyperGroup) -> None:
     """Give every option without a metavar one from its name; flags take no value to name."""
     commands = [group, *group.commands.values()]
@@ -74,6 +78,9 @@ def _name_values(group: TyperGroup) -> None:
         for param in [*command.params, *([help_option] if help_option else [])]:
             if param.param_type_name == "option" and param.metavar is None:
                 param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+            elif param.param_type_name == "argument":
+                # Its name column already says CODE or PATH...; Typer would add "<str>".
+                setattr(param, "display_type_rich", _no_type)  # noqa: B010
 
 
 app = typer.Typer(
