@@ -84,7 +84,9 @@ def ingest(
     ] = False,
     batch_key: Annotated[
         str | None,
-        typer.Option("--batch-key", help="Identity of the file instead of its name."),
+        typer.Option(
+            "--batch-key", help="Identity of the file instead of its name.", metavar="KEY"
+        ),
     ] = None,
     allow_duplicate: Annotated[
         bool,

@@ -17,9 +17,27 @@ from claimscope.cli.app import (
     run_safely,
     store_root,
 )
-from claimscope.cli.render import OUTPUT_FORMATS, to_json
+from claimscope.cli.commands import (
+    AllowSmallOption,
+    CodesOption,
+    FormatOption,
+    MeasureOption,
+    MinCellOption,
+    PayerOption,
+    PerturbOption,
+    PosOption,
+    SourceOption,
+    SpecialtyOption,
+    StateOption,
+    StatusOption,
+    check_format,
+    filters_from,
+)
+from claimscope.cli.render import to_json
 
-JsonOption = Annotated[str, typer.Option("--format", help="Output: table or json.")]
+JsonOption = Annotated[
+    str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
+]
 
 
 def _json_or_table(fmt: str) -> str:
@@ -72,39 +90,51 @@ def history(fmt: JsonOption = "table", store: StoreOption = None) -> None:
 
 @app.command()
 def diff(
-    from_version: Annotated[str, typer.Option("--from", help="Earlier version or date/time.")],
+    from_version: Annotated[
+        str, typer.Option("--from", help="Earlier version or date/time.", metavar="VERSION")
+    ],
     to_version: Annotated[
-        str | None, typer.Option("--to", help="Later version or date/time (default latest).")
+        str | None,
+        typer.Option(
+            "--to", help="Later version or date/time (default latest).", metavar="VERSION"
+        ),
     ] = None,
-    codes: Annotated[str, typer.Option("--codes", help="Code set, range or list.")] = "pmr",
-    measure: Annotated[str, typer.Option("--measure", help="Measure to rank by.")] = "services",
-    limit: Annotated[int, typer.Option(help="Top N compared.")] = 15,
-    fmt: Annotated[
-        str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.")
-    ] = "table",
-    min_cell_size: Annotated[
-        int, typer.Option("--min-cell-size", help="Suppress cells below this (CMS rule: 11).")
-    ] = 11,
-    allow_small_cells: Annotated[
-        bool, typer.Option("--allow-small-cells", help="Permit --min-cell-size below 11.")
-    ] = False,
+    codes: CodesOption = "pmr",
+    period_from: Annotated[
+        str | None, typer.Option("--period-from", help="First month ranked.", metavar="YYYY-MM")
+    ] = None,
+    period_to: Annotated[
+        str | None, typer.Option("--period-to", help="Last month ranked.", metavar="YYYY-MM")
+    ] = None,
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
+    measure: MeasureOption = "services",
+    limit: Annotated[int, typer.Option(help="Top N compared.", metavar="N")] = 15,
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
     """Run the same ranking on two store versions and show how it was restated."""
-    from claimscope.analysis.query import PrivacyPolicy, TopQuery, build_filters
+    from claimscope.analysis.query import PrivacyPolicy, TopQuery
     from claimscope.analysis.restatement import run_diff
     from claimscope.cli.render_diff import print_diff
 
-    if fmt not in OUTPUT_FORMATS:
-        fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    check_format(fmt)
+    options = dict(locals())
 
     def action() -> Any:
         query = TopQuery(
-            filters=build_filters(codes),
+            filters=filters_from(options, codes=codes),
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         return run_diff(store_root(store), query, from_version, to_version, engine=engine)
 
@@ -135,7 +165,10 @@ def check(fmt: JsonOption = "table", store: StoreOption = None, as_of: AsOfOptio
 @app.command()
 def vacuum(
     retain: Annotated[
-        float, typer.Option("--retain", help="Days of versions to keep readable (--as-of).")
+        float,
+        typer.Option(
+            "--retain", help="Days of versions to keep readable (--as-of).", metavar="DAYS"
+        ),
     ] = 7,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List, do not delete.")] = False,
     fmt: JsonOption = "table",
