@@ -29,21 +29,14 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from _common import peak_rss_mib
 
+from claimscope.terminology.npi import check_digits
+
 SEED = 20240917
 
 
 def _npis(rng: np.random.Generator, n: int) -> list[str]:
-    out = []
-    for body in rng.integers(100_000_000, 299_999_999, size=n):
-        digits = [int(c) for c in str(body)]
-        total = 24
-        for i, d in enumerate(digits):
-            if i % 2 == 0:
-                d *= 2
-                d = d // 10 + d % 10
-            total += d
-        out.append(f"{body}{(10 - total % 10) % 10}")
-    return out
+    body = rng.integers(100_000_000, 299_999_999, size=n)
+    return [str(v) for v in body * 10 + check_digits(body)]
 
 
 def generate(n: int) -> pa.Table:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -147,3 +148,20 @@ def test_the_explorer_page_is_served(client: TestClient) -> None:
     assert page.status_code == 200
     assert "Explore" in client.get("/static/app.js").text
     assert "/api/view/top" in client.get("/static/app.js").text
+
+
+def test_json_carries_its_description(client: TestClient) -> None:
+    body = client.get("/api/top", params={"state": "tx", "from": "2023"}).json()
+    assert body["description"]["title"] == "Top codes: Physical medicine and rehabilitation (pmr)"
+    assert body["description"]["facts"]["Filters"] == "state TX"
+
+
+def test_a_missing_engine_is_503_naming_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if the extra were not installed
+    monkeypatch.setitem(sys.modules, "pyspark.sql", None)
+    spark = TestClient(create_app(write_store(tmp_path, lines_for("97110", 12)), engine="pyspark"))
+    response = spark.get("/api/top")
+    assert response.status_code == 503
+    assert "pip install 'claimscope[spark]'" in response.json()["error"]["message"]

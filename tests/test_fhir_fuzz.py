@@ -1,5 +1,7 @@
 """Property tests: any bytes, any JSON, and mutated EOBs give reconciling batches or an
-IngestError naming the file - never another exception."""
+IngestError naming the file - never another exception; and edits that keep an EOB valid (other
+quantities, dates, ids, layout: compact, indented, NDJSON, Bundle) still load every coded item
+with the new values."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import copy
 import json
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,15 @@ from hypothesis import strategies as st
 from claimscope.ingest.base import IngestError
 from claimscope.ingest.fhir import READER
 from tests.conftest import SHARED_DATA
-from tests.test_x12_helpers import read_all
+from tests.test_x12_helpers import loads_cleanly, read_all
 
 EOBS = [
     json.loads((SHARED_DATA / "bfd" / name).read_text())
-    for name in ("fhir_v2_eobReadCarrier.json", "idr_out_ExplanationOfBenefit-Carrier.json")
+    for name in (
+        "fhir_v2_eobReadCarrier.json",
+        "idr_out_ExplanationOfBenefit-Carrier.json",
+        "fhir_v2_eobReadCarrierWithMultipleLines.json",
+    )
 ]
 SETTINGS = settings(
     max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
@@ -107,3 +114,50 @@ def test_arbitrary_ndjson_lines(values: list[Any]) -> None:
 )
 def test_mutated_explanations_of_benefit(eob: dict[str, Any], edits: list[tuple[int, Any]]) -> None:
     check(json.dumps(mutate(eob, edits)).encode())
+
+
+def _coded(item: dict[str, Any]) -> bool:
+    codings = item.get("productOrService", {}).get("coding", [])
+    systems = [c.get("system", "").lower() for c in codings]
+    return any("hcpcs" in system or "cpt" in system for system in systems)
+
+
+def _layout(eob: dict[str, Any], layout: str) -> tuple[bytes, str]:
+    if layout == "ndjson":
+        return (json.dumps(eob) + "\n").encode(), "eob.ndjson"
+    if layout == "bundle":
+        bundle = {"resourceType": "Bundle", "type": "searchset", "entry": [{"resource": eob}]}
+        return json.dumps(bundle).encode(), "bundle.json"
+    return json.dumps(eob, indent=2 if layout == "indented" else None).encode(), "eob.json"
+
+
+@SETTINGS
+@given(
+    st.sampled_from(range(len(EOBS))),
+    st.lists(st.integers(1, 500), min_size=1, max_size=4),
+    st.dates(date(2000, 1, 1), date(2029, 12, 31)),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-", min_size=1, max_size=20),
+    st.sampled_from(["compact", "indented", "ndjson", "bundle"]),
+)
+def test_valid_mutations_still_load(
+    which: int, quantities: list[int], served: date, claim_id: str, layout: str
+) -> None:
+    edited = copy.deepcopy(EOBS[which])
+    edited["id"] = f"carrier-{claim_id}"
+    for identifier in edited.get("identifier", []):
+        identifier["value"] = claim_id
+    for index, item in enumerate(edited["item"]):
+        item["quantity"] = {"value": quantities[index % len(quantities)]}
+        item.pop("servicedPeriod", None)
+        item["servicedDate"] = served.isoformat()
+    coded = [i for i, item in enumerate(edited["item"]) if _coded(item)]
+    content, name = _layout(edited, layout)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / name
+        path.write_bytes(content)
+        result = read_all(READER, path)  # an IngestError here fails the test
+    assert result.table.num_rows == len(coded) and result.read_count == len(edited["item"])
+    assert loads_cleanly(result).all()
+    expected_units = sorted(float(quantities[i % len(quantities)]) for i in coded)
+    assert sorted(float(u) for u in result.column("units")) == expected_units
+    assert set(result.column("service_from")) == {served.isoformat()}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from claimscope.ingest import parse
+from claimscope.ingest import normalise, parse
 from claimscope.terminology.npi import is_valid
 
 D = date(2023, 3, 5)
@@ -108,3 +108,14 @@ def test_masks_match_arrow_for_any_slice(values: list[bool | None], start: int) 
     assert parse.bool_mask(array).tolist() == [bool(v) for v in values[start:]]
     text = pa.array([None if v is None else str(v) for v in values]).slice(start)
     assert parse.present(parse.dictionary_of(text)).tolist() == expected_valid
+
+
+def test_alias_tables_translate_into_the_schema_vocabulary() -> None:
+    tables = {
+        "record_kind": normalise.RECORD_KIND_ALIASES,
+        "claim_type": normalise.CLAIM_TYPE_ALIASES,
+        "setting": normalise.SETTING_ALIASES,
+        "line_status": normalise.LINE_STATUS_ALIASES,
+    }
+    for name, table in tables.items():
+        assert set(table.values()) == set(normalise.VOCABULARY[name]), name

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,8 +14,13 @@ from hypothesis import strategies as st
 from claimscope.ingest.base import IngestError
 from claimscope.ingest.rif import READER, ccw_date, line_status_for
 from tests.conftest import SHARED_DATA
-from tests.test_x12_helpers import ReadResult, read_all, write
+from tests.test_x12_helpers import ReadResult, loads_cleanly, read_all, write
 
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 RIF_FILES = sorted((SHARED_DATA / "bfd").glob("rif-*"))
 SAMPLE = (SHARED_DATA / "bfd" / "rif-static_sample-a-bcarrier-multiple-lines.txt").read_text()
 HEADER, FIRST = SAMPLE.splitlines()[:2]
@@ -167,11 +173,7 @@ def test_sniff(tmp_path: Path) -> None:
     assert not READER.sniff(tmp_path, b"CLM_ID|BENE_ID|REV_CNTR|HCPCS_CD\n")  # outpatient layout
 
 
-@settings(
-    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "100")),
-    deadline=None,
-    suppress_health_check=[HealthCheck.too_slow],
-)
+@FUZZ
 @given(
     st.lists(
         st.text(max_size=120).map(str.encode)
@@ -197,6 +199,43 @@ def check_lines(lines: list[bytes]) -> None:
             assert str(path) in str(error)
             return
         assert result.read_count == result.table.num_rows + len(result.quarantined)
+
+
+CCW_MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
+SPELLINGS = {
+    "ccw": lambda d: f"{d.day:02d}-{CCW_MONTHS[d.month - 1]}-{d.year}",
+    "ccw_mixed_case": lambda d: f"{d.day:02d}-{CCW_MONTHS[d.month - 1].title()}-{d.year}",
+    "yyyymmdd": lambda d: d.strftime("%Y%m%d"),
+    "iso": lambda d: d.isoformat(),
+}
+HCPCS = st.from_regex(r"\A[A-Z0-9][0-9]{3}[A-Z0-9]\Z")
+
+
+@FUZZ
+@given(
+    st.lists(
+        st.tuples(HCPCS, st.integers(1, 999), st.dates(date(1991, 1, 1), date(2029, 12, 31)),
+                  st.sampled_from(sorted(SPELLINGS))),
+        min_size=1,
+        max_size=6,
+    )
+)  # fmt: skip
+def test_valid_mutations_still_load(rows: list[tuple[str, int, date, str]]) -> None:
+    lines = [
+        with_values(FIRST, HCPCS_CD=code, LINE_SRVC_CNT=str(units),
+                    LINE_1ST_EXPNS_DT=SPELLINGS[spelling](served),
+                    LINE_LAST_EXPNS_DT=SPELLINGS[spelling](served))
+        for code, units, served, spelling in rows
+    ]  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "carrier.txt"
+        path.write_text("\n".join([HEADER, *lines]) + "\n")
+        result = read_all(READER, path)  # an IngestError here fails the test
+    assert result.quarantined == [] and result.table.num_rows == len(rows)
+    assert loads_cleanly(result).all()
+    assert result.column("hcpcs_code") == [code for code, _, _, _ in rows]
+    assert result.column("service_from") == [served.isoformat() for _, _, served, _ in rows]
+    assert [float(str(u)) for u in result.column("units")] == [float(u) for _, u, _, _ in rows]
 
 
 def test_short_row_with_invalid_utf8() -> None:

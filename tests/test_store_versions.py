@@ -84,7 +84,9 @@ def test_cli_as_of_on_every_analysis_command(versions: tuple[Path, Any]) -> None
     root, answers = versions
     out = cli("top", "--store", str(root), "--limit", "3", "--as-of", "2", "--format", "json")
     assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout) == answers[2]
+    as_json = json.loads(out.stdout)
+    assert as_json.pop("description")["facts"]["Store"].startswith("version 2 (")
+    assert as_json == answers[2]
     for command in (["trend"], ["explore", "97110"], ["attribution"]):
         out = cli(*command, "--store", str(root), "--as-of", "1", "--format", "json")
         assert out.returncode == 0, out.stderr
@@ -123,7 +125,9 @@ def test_diff_cli_formats(versions: tuple[Path, Any]) -> None:
     as_json = json.loads(cli(*base, "--format", "json").stdout)
     assert (as_json["entered"], as_json["left"]) == (["97112"], ["97530"])
     csv_out = cli(*base, "--format", "csv").stdout.splitlines()
-    assert csv_out == [
+    assert csv_out[0].startswith("# Restatement, version 2 -> 3")
+    assert any(line.startswith("# Store: version 3 (") for line in csv_out)
+    assert [line for line in csv_out if not line.startswith("#")] == [
         "code,change,rank before,rank after,value before,value after,share before,share after",
         "97110,moved,1,1,60,60,39.0%,38.0%",
         "97140,moved,2,2,40,45,26.0%,28.5%",

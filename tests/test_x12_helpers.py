@@ -7,11 +7,14 @@ no tests itself.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 
 from claimscope.ingest.base import FormatReader, QuarantineRecord, ReadOptions
+from claimscope.ingest.validate import Limits, check_batch
 
 
 @dataclass
@@ -49,3 +52,15 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> Path:
     path = tmp_path / name
     path.write_bytes(content.encode("latin-1") if isinstance(content, str) else content)
     return path
+
+
+def loads_cleanly(result: ReadResult) -> np.ndarray:
+    """Which rows of ``result`` pass the pipeline's validation (default, non-strict)."""
+    table = result.table
+    checked = check_batch(
+        table,
+        file="fuzz",
+        rows=pa.array(np.arange(1, table.num_rows + 1, dtype=np.int64)),
+        limits=Limits(today=date(2030, 1, 1)),
+    )
+    return checked.good

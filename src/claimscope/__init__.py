@@ -30,6 +30,7 @@ _EXPORTS: dict[str, str] = {
     "IngestOptions": "claimscope.ingest.report",
     "build_filters": "claimscope.analysis.query",
     "Filters": "claimscope.analysis.query",
+    "QueryError": "claimscope.analysis.query",
     "PrivacyPolicy": "claimscope.analysis.query",
     "TopQuery": "claimscope.analysis.query",
     "TrendQuery": "claimscope.analysis.trend",

@@ -137,7 +137,24 @@ def main(argv: list[str] | None = None) -> int:
         f"Store: {store_root}  ·  try [cyan]claimscope top --store {store_root} --codes pmr "
         "--payer-type medicare --format markdown[/]"
     )
+    console.print(f"Report: {write_demo_report(store_root, args.workdir / 'report')}")
     return 0
+
+
+def write_demo_report(store_root: Path, folder: Path) -> Path:
+    """The article of the study: rehab against the PT and OT lists, Jan-Sep 2023."""
+    from claimscope.insight.report import run_report
+    from claimscope.insight.report_data import ReportRequest
+    from claimscope.insight.report_output import write_report
+    from claimscope.insight.run import resolve_cohorts
+
+    filters = build_filters("pmr", period_from="2023-01", period_to="2023-09")
+    cohorts = resolve_cohorts(
+        ["rehab", "physical_therapists", "occupational_therapists"], store_root, store_root
+    )
+    with console.status("Writing the report..."):
+        request = ReportRequest(TopQuery(filters=filters, limit=15), tuple(cohorts))
+        return write_report(run_report(store_root, request), folder).html.resolve()
 
 
 if __name__ == "__main__":

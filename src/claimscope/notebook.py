@@ -20,7 +20,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from claimscope.analysis.describe import Description, describe
+from claimscope.analysis.describe import Description, describe, described
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
 from claimscope.analysis.tables import result_table
 
@@ -35,12 +35,12 @@ class Analysis:
     result: Any
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON contract (as ``--format json`` and the API)."""
-        return dict(self.result.to_dict())
+        """The JSON contract, with its ``description`` (as ``--format json`` and the API)."""
+        return described(self.kind, self.result.to_dict())
 
     @property
     def description(self) -> Description:
-        return describe(self.kind, self.to_dict())
+        return describe(self.kind, self.result.to_dict())
 
     def to_arrow(self) -> pa.Table:
         """The rows as an Arrow table; the title and facts ride along as schema metadata."""

@@ -45,7 +45,8 @@ class Description:
         return [f"{label}: {text}" for label, text in self.facts] + self.notes
 
     def to_dict(self) -> dict[str, Any]:
-        return {"title": self.title, "facts": dict(self.facts), "notes": self.notes}
+        """Title and facts (the notes are already the result's own ``notes``)."""
+        return {"title": self.title, "facts": dict(self.facts)}
 
 
 def codes_title(label: str) -> str:
@@ -176,3 +177,8 @@ def _first_data(payload: dict[str, Any]) -> dict[str, Any]:
         if isinstance(cohort.get("data"), dict):
             return dict(cohort["data"])
     return {}
+
+
+def described(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """``payload`` with a ``description`` block (title and facts), as JSON outputs carry it."""
+    return {**payload, "description": describe(kind, payload).to_dict()}

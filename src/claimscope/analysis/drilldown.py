@@ -2,6 +2,8 @@
 
 Each breakdown splits the code's total by one dimension and is suppressed on its own against
 that total. Breakdowns never cross two dimensions, so no shown cell is a margin of another.
+The modifier breakdown is the one whose rows overlap (a line counts under every modifier it
+carries, see :mod:`claimscope.analysis.modifiers`); its suppression is described there.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from claimscope.analysis.measures import (
     measure_value,
     plan_measure,
 )
+from claimscope.analysis.modifiers import modifier_rows
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
     SHARE_DECIMALS,
     Perturbation,
+    Status,
     SuppressedTable,
     hide_periods,
     kind_for_measure,
@@ -39,8 +43,10 @@ from claimscope.terminology.codesets import parse_code_spec, subsection_of
 from claimscope.terminology.names import code_name
 
 UNKNOWN: Final = "unknown"
-# Modifiers that tell a payer analyst how the service was billed.
-NOTABLE_MODIFIERS: Final = ("GP", "GO", "GN", "59", "XU", "KX", "CQ", "CO", "GA", "GY", "95")
+MODIFIER_NOTE: Final = (
+    "modifiers: a line counts under every modifier it carries, at any of the four positions, "
+    "so the rows can add up to more than the total; 'none' counts lines without a modifier"
+)
 
 
 @dataclass
@@ -70,14 +76,18 @@ class Breakdown:
     title: str
     rows: list[BreakdownRow]
     suppression: dict[str, Any]
+    note: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "dimension": self.dimension,
             "title": self.title,
             "rows": [r.to_dict() for r in self.rows],
             "suppression": self.suppression,
         }
+        if self.note:
+            out["note"] = self.note
+        return out
 
 
 @dataclass
@@ -111,7 +121,7 @@ class DrilldownResult:
 Labeler = Callable[[str], str | None]
 
 
-def _dimensions() -> list[tuple[str, str, Callable[[ir.Table], ir.Value], Labeler]]:
+def _dimensions() -> list[tuple[str, str, Callable[[ir.Table], ir.Value] | None, Labeler]]:
     from claimscope.terminology.pos import pos_name
     from claimscope.terminology.specialty import specialty_label
 
@@ -124,7 +134,8 @@ def _dimensions() -> list[tuple[str, str, Callable[[ir.Table], ir.Value], Labele
         ("state", "By state", lambda t: t.state, plain),
         ("place_of_service", "By place of service", lambda t: t.place_of_service, pos_name),
         ("units_per_line", "By units per line", _units_bucket, plain),
-        ("modifier", "By therapy and billing modifier", _modifier_key, plain),
+        # Overlapping rows: built by _modifier_breakdown, not from one key per line.
+        ("modifier", "By modifier (any position; a line may count under several)", None, plain),
         ("line_status", "By line status", lambda t: t.line_status, plain),
         ("year", "By year of service", lambda t: t.service_month.year().cast("string"), plain),
     ]
@@ -138,17 +149,6 @@ def _units_bucket(t: ir.Table) -> ir.Value:
         (t.units <= 3, ibis.literal("3")),
         else_=ibis.literal("4 or more"),
     )
-
-
-def _modifier_key(t: ir.Table) -> ir.Value:
-    """The first notable modifier on the line (GP before 59, by list order), else 'none'."""
-    cases = []
-    for modifier in NOTABLE_MODIFIERS:
-        present = ibis.literal(False)
-        for column in ("modifier_1", "modifier_2", "modifier_3", "modifier_4"):
-            present = present | (t[column] == modifier).fill_null(False)
-        cases.append((present, ibis.literal(modifier)))
-    return ibis.cases(*cases, else_=ibis.literal("none"))
 
 
 def explore_code(
@@ -192,9 +192,13 @@ def explore_code(
     base.perturbation = perturbation_block(perturbation)
     base.total = total if perturbation is None else perturbation.count(total, record["cell_key"])
     for dimension, title, expr, labeler in _dimensions():
-        breakdown = _breakdown(
-            filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy
-        )
+        if expr is None:
+            breakdown = _modifier_breakdown(filtered, plan, title, record, total_cells, privacy)
+            base.notes.append(MODIFIER_NOTE)
+        else:
+            breakdown = _breakdown(
+                filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy
+            )
         base.breakdowns.append(_perturbed(breakdown, perturbation, base.total))
     return base
 
@@ -232,7 +236,23 @@ def _breakdown(
     grouped = keyed.group_by("key").aggregate(
         value=measure_value(keyed, plan), **cell_counts(keyed)
     )
-    records = sorted(grouped.to_pyarrow().to_pylist(), key=lambda r: (-(r["value"] or 0), r["key"]))
+    records = grouped.to_pyarrow().to_pylist()
+    return breakdown_of(records, plan, dimension, title, labeler, total, total_cells, privacy)
+
+
+def breakdown_of(
+    records: list[dict[str, Any]],
+    plan: MeasurePlan,
+    dimension: str,
+    title: str,
+    labeler: Labeler,
+    total: float,
+    total_cells: float,
+    privacy: PrivacyPolicy,
+) -> Breakdown:
+    """One breakdown, suppressed against the code's total, from its grouped records (``key``,
+    ``value`` and the cell-count columns); shared with the many-code drill-down."""
+    records = sorted(records, key=lambda r: (-(r["value"] or 0), r["key"]))
     table = suppress_cells(
         [float(r["value"] or 0) for r in records],
         [cell_count(r) for r in records],
@@ -263,6 +283,63 @@ def _breakdown(
         del block["primary"], block["complementary"]
         block["withheld"] = True
     return Breakdown(dimension, title, rows, block)
+
+
+def _modifier_breakdown(
+    filtered: ir.Table,
+    plan: MeasurePlan,
+    title: str,
+    total_record: dict[str, Any],
+    total_cells: float,
+    privacy: PrivacyPolicy,
+) -> Breakdown:
+    """Modifier rows (overlapping) protected twice: each row with its complement against the
+    code's total, and all rows as a partition of their own sum.
+
+    Publishing a row and the total publishes "lines without the modifier": each row is one
+    cell of a two-cell split of the total and is hidden when that split needs it. When no
+    line carries two modifiers the rows partition the total and the second check is exactly
+    the one every breakdown gets; when lines overlap, checking the rows against their (not
+    shown) sum assumes an adversary who knows more than this output tells, so it is safe too.
+    """
+    total = float(total_record["value"] or 0)
+    rows = modifier_rows(filtered, plan, total_record)
+    kind = kind_for_measure(plan.measure.name)
+    hidden = set()
+    for index, row in enumerate(rows):
+        split = suppress_cells([row.value, row.other_value], [row.cells, row.other_cells],
+                               total, total_cells, privacy, kind=kind)  # fmt: skip
+        if not split.is_shown(0):
+            hidden.add(index)
+    table = suppress_cells(
+        [r.value for r in rows],
+        [r.cells for r in rows],
+        sum(r.value for r in rows),
+        total_cells,
+        privacy,
+        kind=kind,
+        keys=[r.key for r in rows],
+    )
+    status: list[Status] = [
+        "complementary" if s == "shown" and i in hidden else s for i, s in enumerate(table.status)
+    ]
+    combined = SuppressedTable(tuple(status), table.total_suppressed, table.reason)
+    records = [{"key": r.key, "value": r.value, "cell_key": r.cell_key} for r in rows]
+    shown = [] if combined.total_suppressed else _rows(records, combined, _plain, total)
+    block = suppression_block(
+        privacy,
+        primary=combined.primary,
+        complementary=combined.complementary,
+        method="each modifier against the code's total (with the lines without it), and all "
+        "modifiers as a partition of their sum",
+        total_suppressed=combined.total_suppressed,
+        reason=combined.reason,
+    )
+    return Breakdown("modifier", title, shown, block, note=MODIFIER_NOTE)
+
+
+def _plain(value: str) -> str | None:
+    return None
 
 
 def _rows(

@@ -10,11 +10,15 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
+from claimscope.analysis.describe import described
 from claimscope.analysis.query import (
+    LINE_STATUS_CHOICES,
+    MEASURES,
     Filters,
     PrivacyPolicy,
     QueryError,
@@ -22,8 +26,8 @@ from claimscope.analysis.query import (
     build_filters,
 )
 from claimscope.analysis.run import run_attribution, run_explore, run_top
-from claimscope.analysis.trend import TrendQuery
-from claimscope.analysis.vocab import vocabulary
+from claimscope.analysis.trend import GRAINS, TrendQuery
+from claimscope.analysis.vocab import KINDS, vocabulary
 from claimscope.api.docs import install_docs
 from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
@@ -34,6 +38,10 @@ from claimscope.store.status import store_status
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
+# The closed vocabularies are enums in the schema (documented; the core still checks them).
+MeasureParam = Annotated[str, Query(json_schema_extra={"enum": list(MEASURES)})]
+StatusParam = Annotated[str, Query(json_schema_extra={"enum": list(LINE_STATUS_CHOICES)})]
+GrainParam = Annotated[str, Query(json_schema_extra={"enum": list(GRAINS)})]
 # Bounds keep one request from running for minutes (replicates=100000 did).
 MAX_LIMIT = 1000
 MAX_REPLICATES = 2000
@@ -52,7 +60,7 @@ def common_filters(
     state: ListParam = None,
     pos: ListParam = None,
     source: ListParam = None,
-    status: str = "all",
+    status: StatusParam = "all",
 ) -> Filters:
     """The cohort and period parameters every analysis route accepts."""
     return build_filters(
@@ -139,20 +147,20 @@ def create_app(
     def top(
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
+        measure: MeasureParam = "services",
         limit: LimitParam = 15,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
-        return run_top(root, query, engine=engine, as_of=as_of).to_dict()
+        return described("top", run_top(root, query, engine=engine, as_of=as_of).to_dict())
 
     @app.get("/api/trend")
     def trend(
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
-        grain: str = "month",
+        measure: MeasureParam = "services",
+        grain: GrainParam = "month",
         limit: LimitParam = 5,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
@@ -160,27 +168,29 @@ def create_app(
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
+        result = explain_trend(root, query, engine=engine, as_of=as_of)
+        return described("trend", result.to_dict())
 
     @app.get("/api/explore/{code}")
     def explore(
         code: str,
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
+        measure: MeasureParam = "services",
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Breakdowns of one code; the contract of ``claimscope explore``."""
-        return run_explore(
+        result = run_explore(
             root, code, filters, measure=measure, privacy=privacy, engine=engine, as_of=as_of
-        ).to_dict()
+        )
+        return described("explore", result.to_dict())
 
     @app.get("/api/compare")
     def compare(
         filters: FiltersDep,
         privacy: PrivacyDep,
         cohort: Annotated[list[str], Query()],
-        measure: str = "services",
+        measure: MeasureParam = "services",
         limit: LimitParam = 15,
         ci: bool = False,
         seed: int = 42,
@@ -194,14 +204,15 @@ def create_app(
             root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine,
             as_of=as_of,
         )  # fmt: skip
-        return result.to_dict()
+        return described("compare", result.to_dict())
 
     @app.get("/api/attribution")
     def attribution(
         filters: FiltersDep, privacy: PrivacyDep, as_of: AsOfParam = None
     ) -> dict[str, Any]:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
-        return run_attribution(root, filters, privacy=privacy, engine=engine, as_of=as_of).to_dict()
+        report = run_attribution(root, filters, privacy=privacy, engine=engine, as_of=as_of)
+        return described("attribution", report.to_dict())
 
     @app.get("/api/status")
     def status(as_of: AsOfParam = None) -> dict[str, Any]:
@@ -210,7 +221,10 @@ def create_app(
         return store_status(root, as_of, protect=True).to_dict()
 
     @app.get("/api/vocab/{kind}")
-    def vocab(kind: str, codes: str | None = None) -> dict[str, Any]:
+    def vocab(
+        kind: Annotated[str, PathParam(json_schema_extra={"enum": list(KINDS)})],
+        codes: str | None = None,
+    ) -> dict[str, Any]:
         """Values a filter accepts (``claimscope vocab KIND``); ``codes`` lists a set's codes."""
         return vocabulary(kind, codes, folders=(root,)).to_dict()
 

@@ -84,8 +84,31 @@ async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
     return error_response(503, hint or str(exc))
 
 
+def _errors_as_json(app: FastAPI) -> None:
+    """Document error bodies as JSON on every route, HTML ones included.
+
+    FastAPI files an extra response's model under the route's own media type, so a route
+    answering HTML would claim its 422 is HTML too; the errors are JSON everywhere.
+    """
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = generate()  # cached by FastAPI after the first call; fixing it is idempotent
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for status in map(str, ERROR_RESPONSES):
+                    response = operation.get("responses", {}).get(status, {})
+                    if response.get("content"):
+                        body = next(iter(response["content"].values()))
+                        response["content"] = {"application/json": body}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    """Route every user-facing exception to the one error shape."""
+    """Route every user-facing exception to the one error shape, documented as JSON."""
+    _errors_as_json(app)
     for user_error in (QueryError, StoreError, IngestError, ValueError, KeyError):
         app.add_exception_handler(user_error, _user_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

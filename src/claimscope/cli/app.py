@@ -123,6 +123,7 @@ AsOfOption = Annotated[
     typer.Option(
         "--as-of",
         help="Read this store version (number) or the version current at this date/time.",
+        metavar="VERSION|TIME",
     ),
 ]
 EngineOption = Annotated[

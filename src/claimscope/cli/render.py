@@ -5,8 +5,6 @@ Formatting only: every figure, including what is suppressed, was decided by the 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Sequence
 from typing import Any, Final
@@ -14,7 +12,7 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import Description, describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.result import CodeRow, TopResult
 from claimscope.analysis.tables import result_table
 from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
@@ -58,10 +56,10 @@ def _unit(result: TopResult) -> str:
     return "USD" if result.measure in ("allowed", "paid") else result.measure
 
 
-def top_table(result: TopResult, description: Description | None = None) -> Table:
-    """A Rich table of a ranking: the title names what it answers, the caption the facts."""
+def top_table(result: TopResult) -> Table:
+    """A Rich table of a ranking: the title names what it answers, the caption the total."""
     unit = _unit(result)
-    description = description or describe("top", result.to_dict())
+    description = describe("top", result.to_dict())
     table = Table(
         title=description.title,
         title_justify="left",
@@ -111,14 +109,6 @@ def top_markdown(result: TopResult) -> str:
     return "\n".join(lines)
 
 
-def rows_csv(header: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return buffer.getvalue()
-
-
 def result_csv(kind: str, payload: dict[str, Any]) -> str:
     """Any result as CSV: ``#`` metadata lines, header, rows (suppressed figures empty)."""
     columns, rows = result_table(kind, payload)
@@ -136,7 +126,7 @@ def print_top(console: Console, result: TopResult, fmt: str, title: str | None =
     ``title`` is ignored: the title is derived from the result so that every format agrees.
     """
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("top", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(top_csv(result), end="", highlight=False)
     elif fmt == "markdown":

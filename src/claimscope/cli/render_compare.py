@@ -9,7 +9,7 @@ from rich.table import Table
 
 from claimscope.analysis.attribution_report import AttributionReport
 from claimscope.analysis.compare import CompareResult, side_by_side
-from claimscope.analysis.describe import describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.tables import result_table
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
@@ -38,8 +38,8 @@ def compare_table(result: CompareResult) -> Table:
     )
     table.add_column("Code")
     table.add_column("Name")
-    for name in names:
-        table.add_column(name, justify="right")
+    for ranking in result.cohorts:
+        table.add_column(ranking.cohort.label, justify="right")  # human name; the slug is JSON's
     for entry in side_by_side(result):
         cells = [_cohort_cell(entry["cohorts"][name]) for name in names]
         table.add_row(entry["code"], entry["name"] or "", *cells)
@@ -74,7 +74,7 @@ def compare_markdown(result: CompareResult) -> str:
     description = describe("compare", result.to_dict())
     lines = [
         markdown_heading(description),
-        "| code | name | " + " | ".join(names) + " |",
+        "| code | name | " + " | ".join(c.cohort.label for c in result.cohorts) + " |",
         "|---|---|" + "---:|" * len(names),
     ]
     for entry in side_by_side(result):
@@ -86,7 +86,7 @@ def compare_markdown(result: CompareResult) -> str:
 
 def print_compare(console: Console, result: CompareResult, fmt: str) -> None:
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("compare", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(compare_csv(result), end="", highlight=False)
     elif fmt == "markdown":
@@ -151,7 +151,7 @@ def _markdown_cell(value: Any) -> str:
 
 def print_attribution(console: Console, report: AttributionReport, fmt: str) -> None:
     if fmt == "json":
-        console.out(to_json(report.to_dict()), highlight=False)
+        console.out(to_json(described("attribution", report.to_dict())), highlight=False)
         return
     if fmt == "csv":
         console.out(result_csv("attribution", report.to_dict()), end="", highlight=False)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from claimscope.analysis.describe import describe
 from claimscope.analysis.restatement import DiffResult
-from claimscope.cli.render import SUPPRESSED, format_share, format_value, rows_csv, to_json
+from claimscope.cli.output import csv_text, markdown_footer, print_facts
+from claimscope.cli.render import SUPPRESSED, format_share, format_value, to_json
 
 HEADERS = ("code", "change", "rank before", "rank after", "value before", "value after",
            "share before", "share after")  # fmt: skip
@@ -40,17 +43,20 @@ def print_diff(console: Console, result: DiffResult, fmt: str) -> None:
     unit = "USD" if data["measure"] in ("allowed", "paid") else data["measure"]
     rows = [_cells(r, unit) for r in data["rows"]]
     span = f"version {data['from']['store_version']} -> {data['to']['store_version']}"
+    description = describe("diff", data)
+    title = f"Restatement, {span}: {description.title.split(': ', 1)[-1]}"
+    description = dataclasses.replace(description, title=title)
     if fmt == "json":
         console.out(to_json(data), highlight=False)
     elif fmt == "csv":
-        console.out(rows_csv(HEADERS, rows), highlight=False, end="")
+        console.out(csv_text(description, HEADERS, rows), highlight=False, end="")
     elif fmt == "markdown":
-        lines = [f"**Restatement, {span}**", "", "| " + " | ".join(HEADERS) + " |"]
+        lines = [f"## {description.title}", "", "| " + " | ".join(HEADERS) + " |"]
         lines.append("|" + "---|" * len(HEADERS))
         lines += ["| " + " | ".join(r) + " |" for r in rows]
-        console.out("\n".join(lines), highlight=False)
+        console.out("\n".join(lines) + "\n" + markdown_footer(description), highlight=False)
     else:
-        table = Table(*HEADERS, title=f"Restatement, {span}")
+        table = Table(*HEADERS, title=description.title)
         for r in rows:
             table.add_row(*r)
         total = data["total"]
@@ -59,3 +65,4 @@ def print_diff(console: Console, result: DiffResult, fmt: str) -> None:
             f"{', '.join(data['entered']) or 'none'}; left: {', '.join(data['left']) or 'none'}"
         )
         console.print(table)
+        print_facts(console, description)

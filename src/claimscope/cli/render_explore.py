@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, format_value, result_csv, to_json
@@ -54,7 +54,7 @@ def _total(result: DrilldownResult, unit: str) -> str:
 def print_explore(console: Console, result: DrilldownResult, fmt: str) -> None:
     unit = "USD" if result.measure in ("allowed", "paid") else result.measure
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("explore", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(explore_csv(result), end="", highlight=False)
     elif fmt == "markdown":

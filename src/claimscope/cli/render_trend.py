@@ -7,7 +7,7 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe
+from claimscope.analysis.describe import describe, described
 from claimscope.analysis.trend import TrendResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
@@ -68,6 +68,7 @@ def trend_csv(result: TrendResult) -> str:
 
 
 def trend_markdown(result: TrendResult) -> str:
+    """Heading, the share grid, the sentences, then the facts."""
     description = describe("trend", result.to_dict())
     header = "| code | name | " + " | ".join(result.periods) + " |"
     lines = [markdown_heading(description), header, "|---|---|" + "---:|" * len(result.periods)]
@@ -77,17 +78,17 @@ def trend_markdown(result: TrendResult) -> str:
             for v, h in zip(s.shares, s.suppressed, strict=True)
         ]
         lines.append(f"| {s.code} | {s.name or ''} | " + " | ".join(cells) + " |")
+    lines += ["", *(f"- {s}" for s in result.sentences)]
     return "\n".join(lines) + "\n" + markdown_footer(description)
 
 
 def print_trend(console: Console, result: TrendResult, fmt: str) -> None:
     if fmt == "json":
-        console.out(to_json(result.to_dict()), highlight=False)
+        console.out(to_json(described("trend", result.to_dict())), highlight=False)
     elif fmt == "csv":
         console.out(trend_csv(result), end="", highlight=False)
     elif fmt == "markdown":
         console.out(trend_markdown(result), highlight=False)
-        console.out("\n".join(["", *(f"- {s}" for s in result.sentences)]), highlight=False)
     else:
         console.print(trend_table(result))
         for sentence in result.sentences:

@@ -17,9 +17,22 @@ from claimscope.cli.app import (
     run_safely,
     store_root,
 )
+from claimscope.cli.commands import (
+    AllowSmallOption,
+    CodesOption,
+    FormatOption,
+    MeasureOption,
+    MinCellOption,
+)
 from claimscope.cli.render import OUTPUT_FORMATS, to_json
 
-JsonOption = Annotated[str, typer.Option("--format", help="Output: table or json.")]
+JsonOption = Annotated[
+    str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
+]
+VersionOption = Annotated[
+    str | None,
+    typer.Option("--to", help="Later version or date/time (default latest).", metavar="VERSION"),
+]
 
 
 def _json_or_table(fmt: str) -> str:
@@ -72,22 +85,16 @@ def history(fmt: JsonOption = "table", store: StoreOption = None) -> None:
 
 @app.command()
 def diff(
-    from_version: Annotated[str, typer.Option("--from", help="Earlier version or date/time.")],
-    to_version: Annotated[
-        str | None, typer.Option("--to", help="Later version or date/time (default latest).")
-    ] = None,
-    codes: Annotated[str, typer.Option("--codes", help="Code set, range or list.")] = "pmr",
-    measure: Annotated[str, typer.Option("--measure", help="Measure to rank by.")] = "services",
-    limit: Annotated[int, typer.Option(help="Top N compared.")] = 15,
-    fmt: Annotated[
-        str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.")
-    ] = "table",
-    min_cell_size: Annotated[
-        int, typer.Option("--min-cell-size", help="Suppress cells below this (CMS rule: 11).")
-    ] = 11,
-    allow_small_cells: Annotated[
-        bool, typer.Option("--allow-small-cells", help="Permit --min-cell-size below 11.")
-    ] = False,
+    from_version: Annotated[
+        str, typer.Option("--from", help="Earlier version or date/time.", metavar="VERSION")
+    ],
+    to_version: VersionOption = None,
+    codes: CodesOption = "pmr",
+    measure: MeasureOption = "services",
+    limit: Annotated[int, typer.Option(help="Top N compared.", metavar="N")] = 15,
+    fmt: FormatOption = "table",
+    min_cell_size: MinCellOption = 11,
+    allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
@@ -135,7 +142,10 @@ def check(fmt: JsonOption = "table", store: StoreOption = None, as_of: AsOfOptio
 @app.command()
 def vacuum(
     retain: Annotated[
-        float, typer.Option("--retain", help="Days of versions to keep readable (--as-of).")
+        float,
+        typer.Option(
+            "--retain", help="Days of versions to keep readable (--as-of).", metavar="DAYS"
+        ),
     ] = 7,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="List, do not delete.")] = False,
     fmt: JsonOption = "table",

@@ -18,12 +18,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from claimscope.ingest import parse
-from claimscope.schema import MODIFIER_COLUMNS
+from claimscope.schema import CLAIM_TYPES, LINE_STATUSES, MODIFIER_COLUMNS, RECORD_KINDS, SETTINGS
 
 Col = Callable[[str], pa.Array]
 Add = Callable[[str, str, np.ndarray, pa.Array], None]
 
-RECORD_KIND_ALIASES: Final = {"line": "line", "aggregate": "aggregate"}
+RECORD_KIND_ALIASES: Final = {kind: kind for kind in RECORD_KINDS}
 CLAIM_TYPE_ALIASES: Final = {
     "professional": "professional", "p": "professional", "837p": "professional",
     "cms-1500": "professional", "carrier": "professional", "dme": "professional",
@@ -40,6 +40,14 @@ LINE_STATUS_ALIASES: Final = {
     "denied": "denied", "d": "denied", "rejected": "denied",
     "unknown": "unknown",
 }  # fmt: skip
+
+# The schema's vocabulary of each enumerated field: what the alias tables translate into.
+VOCABULARY: Final = {
+    "record_kind": RECORD_KINDS,
+    "claim_type": CLAIM_TYPES,
+    "setting": SETTINGS,
+    "line_status": LINE_STATUSES,
+}
 
 MODIFIER_PATTERN: Final = r"^[A-Z0-9]{2}$"
 POS_PATTERN: Final = r"^[0-9]{2}$"
@@ -76,7 +84,7 @@ def translate(values: pa.Array, table: Mapping[str, str]) -> tuple[pa.Array, np.
 def _enum(name: str, table: Mapping[str, str], col: Col, add: Add) -> pa.Array:
     """Translated values; unknown spellings become null (``translate`` maps them to null)."""
     mapped, unknown = translate(col(name), table)
-    accepted = ", ".join(sorted(set(table.values())))
+    accepted = ", ".join(VOCABULARY[name])
     add(name, f"unknown {name.replace('_', ' ')} (accepted: {accepted})", unknown, col(name))
     return mapped
 

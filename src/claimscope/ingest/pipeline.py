@@ -112,11 +112,6 @@ def ingest_paths(
                     FileReport(item.path, item.format, item.source, status=REJECTED,
                                reason=str(exc))
                 )  # fmt: skip
-            except OSError as exc:  # the file vanished or became unreadable since planning
-                reason = f"{item.path}: cannot read: {exc.strerror or exc}"
-                reports.append(
-                    FileReport(item.path, item.format, item.source, status=REJECTED, reason=reason)
-                )
     return IngestReport(files=reports, quarantine_path=store.quarantine_dir)
 
 
@@ -184,7 +179,10 @@ class _Counter:
         self.path, self.index, self.count, self.progress = path, index, count, progress
         self.read = self.loaded = self.quarantined = 0
         self.flags: Counter[tuple[str, str]] = Counter()  # soft findings on loaded rows
-        self.bytes_total = path.stat().st_size
+        try:
+            self.bytes_total = path.stat().st_size
+        except OSError as exc:
+            raise IngestError(f"{path}: cannot read: {exc.strerror or exc}") from exc
 
     def emit(self, bytes_read: int | None, done: bool = False) -> None:
         if self.progress is not None:
@@ -207,7 +205,10 @@ def _ingest_file(
 ) -> FileReport:
     assert item.reader is not None and item.format is not None
     report = FileReport(item.path, item.format, item.source)
-    sha256 = file_sha256(item.path)
+    try:
+        sha256 = file_sha256(item.path)
+    except OSError as exc:  # the file vanished or became unreadable since planning
+        raise IngestError(f"{item.path}: cannot read: {exc.strerror or exc}") from exc
     identity = identity_of(item.source, options.batch_key or item.path.name)
     entries = ledger.entries()
     previous = [e for e in entries if e.identity == identity]

@@ -21,12 +21,6 @@ from claimscope.ingest import parse
 SEPARATOR = "\x1f"
 
 
-def patient_key(secret: bytes, source: str, raw_id: str) -> int:
-    """The key of one raw id (reference implementation; the pipeline uses :func:`patient_keys`)."""
-    digest = _mac(secret, f"{source}{SEPARATOR}{raw_id}".encode())
-    return int.from_bytes(digest, "big", signed=True)
-
-
 def _mac(secret: bytes, message: bytes) -> bytes:
     return hashlib.blake2b(message, key=secret, digest_size=8).digest()
 
@@ -82,11 +76,6 @@ class Pseudonymiser:
             self._known_ids, self._known_keys = pa.array([], pa.string()), keys[:0]
         self._known_ids = pa.concat_arrays([self._known_ids, ids])
         self._known_keys = np.concatenate([self._known_keys, keys])
-
-
-def patient_keys(raw_ids: pa.Array, secret: bytes, source: str) -> pa.Array:
-    """Keys of a column of raw ids (null stays null); each distinct id is hashed once."""
-    return Pseudonymiser(secret, source).keys(raw_ids)
 
 
 def record_keys(secret: bytes, source: str, source_file: str, rows: pa.Array) -> pa.Array:

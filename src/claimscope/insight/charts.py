@@ -139,7 +139,10 @@ def state_map(breakdown: dict[str, Any], title: str) -> dict[str, Any]:
         if r.get("share") is not None and r["key"] in fips
     ]
     states = alt.Data(url=US_STATES_URL, format=alt.DataFormat(type="topojson", feature="states"))
-    base = alt.Chart(states).mark_geoshape(fill="#e4e7ee", stroke="white", strokeWidth=0.5)
+    # The grey outline of every state is decoration: hidden from assistive technology.
+    base = alt.Chart(states).mark_geoshape(
+        fill="#e4e7ee", stroke="white", strokeWidth=0.5, aria=False
+    )
     shaded = (
         alt.Chart(states)
         .mark_geoshape(stroke="white", strokeWidth=0.5)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from claimscope import __version__
+from claimscope.analysis.describe import perturbation_text, store_text
 from claimscope.analysis.drilldown import DrilldownResult
 from claimscope.analysis.run import AsOf
 from claimscope.insight import charts
@@ -104,7 +105,7 @@ def build_report(data: ReportData) -> Report:
     sources = ", ".join(s["name"] for s in result.coverage.sources) or "no source"
     dek = (
         f"Share of {unit_of(result.measure)} by procedure code ({family_extent(codes)}), "
-        f"{period_text(first, last)}, from {sources}."
+        f"{period_text(first, last)}. Data: {sources}."
     )
     sections = [_ranking_section(data), *_comparison_section(data), *_change_section(data)]
     sections += [_explore_section(data, code, r) for code, r in data.explores.items()]
@@ -187,19 +188,17 @@ def method_note(data: ReportData) -> list[Block]:
     out: list[Block] = [
         f"Data: {sources or 'no source matched'}; periods covered: {period_text(first, last)}.",
     ]
-    if meta.get("store_version") is not None:
-        out.append(
-            f"Store version {meta['store_version']}, written {meta.get('store_time') or '?'}."
-        )
+    store = store_text(meta)
+    if store:
+        out.append(f"Store: {store}; every table of the report reads this snapshot.")
     out.append(
         f"Measure: {result.measure_label} ({result.measure}); shares are fractions of the "
         "whole code set's total over the same filters, not of the rows shown."
     )
     out.append(_suppression_text(payload, data))
-    perturbation = payload.get("perturbation")
-    if isinstance(perturbation, dict):
-        applied = "applied" if perturbation.get("applied") else "not applied"
-        out.append(f"Perturbation: {applied} ({_plain(perturbation)}).")
+    perturbation = perturbation_text(payload)
+    if perturbation:
+        out.append(f"Perturbation: {perturbation}.")
     out.append(
         "Names: CPT codes carry claimscope's own plain-language names, not the AMA's "
         "descriptors (CPT is a registered trademark of the American Medical Association); "
@@ -232,8 +231,3 @@ def _suppression_text(payload: dict[str, Any], data: ReportData) -> str:
             "more so that none of them can be derived"
         )
     return text + "."
-
-
-def _plain(block: dict[str, Any]) -> str:
-    pairs = (f"{k.replace('_', ' ')} {v}" for k, v in block.items())
-    return ", ".join(p for p in pairs if "{" not in p and "[" not in p)

@@ -21,7 +21,8 @@ import ibis.expr.types as ir
 from claimscope.analysis.bootstrap import Uncertainty, bootstrap_ranking
 from claimscope.analysis.cohorts import Cohort
 from claimscope.analysis.compare import CompareResult, lines_scope
-from claimscope.analysis.drilldown import DrilldownResult, explore_code
+from claimscope.analysis.drilldown import DrilldownResult
+from claimscope.analysis.drilldown_many import explore_codes
 from claimscope.analysis.query import Filters, QueryError, TopQuery, month_label
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.run import AsOf, open_store, store_lines
@@ -139,12 +140,14 @@ def _gather(connection: Connection, request: ReportRequest) -> ReportData:
     data = ReportData(request, headline, label, uncertainty, comparison, None, [], {})
     data.trend = _trend(connection, head_cohort, filters, request, data)
     data.earlier = _earlier(connection, head_cohort, filters, request, data)
-    lines = _selected(connection, head_cohort, filters)
-    for row in headline.rows:
-        if row.rank is not None:
-            data.explores[row.code] = explore_code(
-                lines, row.code, filters, measure=_additive(base.measure), privacy=base.privacy
-            )
+    codes = [row.code for row in headline.rows if row.rank is not None]
+    data.explores = explore_codes(
+        _selected(connection, head_cohort, filters),
+        codes,
+        filters,
+        measure=_additive(base.measure),
+        privacy=base.privacy,
+    )
     return data
 
 

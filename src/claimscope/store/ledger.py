@@ -16,8 +16,6 @@ from typing import Any
 from claimscope.store.layout import Store
 from claimscope.store.table import Commit, commits
 
-_HASH_CHUNK = 4 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class LedgerEntry:
@@ -94,9 +92,6 @@ class Ledger:
 
 
 def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
+    """Hex SHA-256 of a file's bytes (streamed by hashlib, the GIL released while hashing)."""
     with path.open("rb") as handle:
-        while chunk := handle.read(_HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+        return hashlib.file_digest(handle, "sha256").hexdigest()

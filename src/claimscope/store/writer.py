@@ -77,7 +77,6 @@ class BatchWriter:
         self.batch_id = batch_id
         self.flush_rows = flush_rows
         self.prefix = prefix
-        self.rows_written = 0
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -147,7 +146,6 @@ class BatchWriter:
         ]
         for job in jobs:
             job.result()
-        self.rows_written += table.num_rows
 
     def finish(self) -> list[AddAction]:
         """Write what is buffered, close the files and return their add actions."""

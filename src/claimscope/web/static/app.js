@@ -64,7 +64,7 @@ async function getJson(url) {
   const response = await fetch(url);
   const body = await response.json().catch(() => ({}));
   if (!response.ok) {
-    const error = new Error(body.error || response.statusText);
+    const error = new Error(body.error?.message || response.statusText);
     error.status = response.status;
     throw error;
   }
@@ -137,7 +137,7 @@ async function showCompare(state) {
     });
     const panel = el("section", {class: "panel", "aria-label": cohort.label}, el("h3", {text: cohort.label}));
     if (charts[cohort.name] && cohort.rows.some((r) => r.rank)) panel.append(chart(charts[cohort.name], `${cohort.label}: share by code`));
-    panel.append(table(`${cohort.label}: ranked codes`, columns, rows));
+    panel.append(table(`${cohort.label}: ranked codes`, columns, rows, `cohort-${cohort.name}`));
     if (cohort.notes && cohort.notes.length) panel.append(notes(cohort.notes));
     grid.append(panel);
   }
@@ -208,27 +208,34 @@ async function showExplore(state) {
 
 async function showStatus() {
   setTitle("Store status");
+  let status;
   try {
-    const status = await getJson("/api/status");
-    const months = (status.months || []).map((m) => [m.month, num(m.lines)]);
-    const ingests = (status.last_ingests || []).map((i) => [i.time ?? i.finished ?? "", i.source ?? "", i.files ?? i.path ?? "",
-      num(i.loaded ?? i.lines ?? null)]);
-    return [
-      el("dl", {class: "facts"}, el("dt", {text: "Store version"}), el("dd", {text: String(status.version ?? "-")}),
-        el("dt", {text: "Last refresh"}), el("dd", {text: status.time ?? "-"}),
-        el("dt", {text: "Quarantined rows"}), el("dd", {text: num(status.quarantined ?? null)})),
-      table("Lines per month", [{label: "Month"}, {label: "Lines", numeric: true}], months, "months"),
-      table("Last ingests", [{label: "Time"}, {label: "Source"}, {label: "Files"}, {label: "Lines", numeric: true}], ingests),
-    ];
+    status = await getJson("/api/status");  // the shape of `claimscope status --format json`
   } catch (error) {
     if (error.status !== 404) throw error;
-    const {sources} = await getJson("/api/sources");  // a server without /api/status yet
-    return [
-      el("p", {text: "This server does not report store versions; the sources it holds:"}),
-      table("Sources", [{label: "Source"}, {label: "Months"}], sources.map((s) => [s.name ?? s.source ?? "",
-        (s.months || []).join(", ")]), "sources"),
-    ];
+    status = null;  // a server without store versions: show what the ingest ledger says
   }
+  const sources = status ? status.sources : (await getJson("/api/sources")).sources;
+  const out = [];
+  if (status) {
+    out.push(el("dl", {class: "facts"},
+      el("dt", {text: "Store version"}), el("dd", {text: String(status.version ?? "-")}),
+      el("dt", {text: "Last refresh"}), el("dd", {text: status.time ?? "-"}),
+      el("dt", {text: "Months covered"}), el("dd", {text: String((status.months || []).length)}),
+      el("dt", {text: "Quarantined rows"}), el("dd", {text: num(status.quarantined ?? null)})));
+    out.push(table("Lines per month", [{label: "Month"}, {label: "Lines", numeric: true}],
+      (status.months || []).map((m) => [m.month, num(m.lines)]), "months"));
+    out.push(table("Last ingests", [{label: "Version", numeric: true}, {label: "Time"}, {label: "Source"},
+      {label: "Format"}, {label: "Loaded", numeric: true}, {label: "Quarantined", numeric: true}],
+    (status.last_ingests || []).map((i) => [String(i.version ?? ""), i.ingested_at ?? "", i.source ?? "",
+      i.format ?? "", num(i.loaded), num(i.quarantined)]), "ingests"));
+  } else {
+    out.push(el("p", {text: "This server does not report store versions; the sources it holds:"}));
+  }
+  out.push(table("Sources", [{label: "Source"}, {label: "Formats"}, {label: "First month"}, {label: "Last month"},
+    {label: "Loaded", numeric: true}], (sources || []).map((s) => [s.name ?? "", (s.formats || []).join(", "),
+    s.first_month ?? "", s.last_month ?? "", num(s.loaded)]), "sources"));
+  return out;
 }
 
 const RENDER = {top: showTop, compare: showCompare, trend: showTrend, explore: showExplore, status: showStatus};
