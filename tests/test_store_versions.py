@@ -304,3 +304,12 @@ def test_a_column_added_to_the_schema_widens_the_table(
     ]  # fmt: skip
     assert "source_file" in {f.name for f in table_module.open_table(store).schema().fields}
     assert top_answer(store.root)["total"] == 2 * 77
+
+
+def test_notebook_calls_take_as_of(versions: tuple[Path, dict[int, Any]]) -> None:
+    import claimscope
+
+    root, answers = versions
+    ranking = claimscope.top(root, limit=3, as_of=2).to_dict()
+    assert ranking["data"]["store_version"] == 2 and ranking["total"] == answers[2]["total"]
+    assert claimscope.trend(root, as_of="1").to_dict()["data"]["store_version"] == 1
