@@ -16,6 +16,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.compact import compact_store
 from claimscope.store.layout import Store, StoreError
+from claimscope.store.ledger import Ledger
 from claimscope.store.maintenance import check_store, vacuum_store
 from claimscope.store.status import store_status
 from claimscope.store.table import commits, read_lines, snapshot
@@ -313,3 +314,14 @@ def test_notebook_calls_take_as_of(versions: tuple[Path, dict[int, Any]]) -> Non
     ranking = claimscope.top(root, limit=3, as_of=2).to_dict()
     assert ranking["data"]["store_version"] == 2 and ranking["total"] == answers[2]["total"]
     assert claimscope.trend(root, as_of="1").to_dict()["data"]["store_version"] == 1
+
+
+def test_records_survive_checkpoints(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s")
+    files = [claims_csv(tmp_path / f"f{i}.csv", {"97110": 1}, tag=f"t{i}") for i in range(21)]
+    assert ingest_paths(files, store).loaded == 21
+    assert list((store.table_dir / "_delta_log").glob("*.checkpoint.parquet"))
+    assert len(Ledger(store).entries()) == 21
+    assert store_status(store.root, as_of=3).to_dict()["months"] == [
+        {"month": "2023-01", "lines": 3}
+    ]
