@@ -16,8 +16,6 @@ from typing import Any
 from claimscope.store.layout import Store
 from claimscope.store.table import Commit, commits
 
-_HASH_CHUNK = 4 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class LedgerEntry:

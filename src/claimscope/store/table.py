@@ -32,9 +32,14 @@ from claimscope.store.layout import Store, StoreError
 
 PARTITION: Final = "service_month"
 RECORD_KEY: Final = "claimscope"  # key of claimscope's own block in each commit's metadata
-# Checkpoints keep opening a long history fast; the rest are delta-rs defaults (no deletion
-# vectors, no column mapping: readers of the plain file list stay correct).
-TABLE_CONFIG: Final = {"delta.checkpointInterval": "20"}
+# Checkpoints keep opening a long history fast. Commit files are never cleaned up: they hold
+# the ingest records (sources, duplicates, --replace by identity) and every --as-of version.
+# The rest are delta-rs defaults (no deletion vectors, no column mapping: readers of the
+# plain file list stay correct).
+TABLE_CONFIG: Final = {
+    "delta.checkpointInterval": "20",
+    "delta.enableExpiredLogCleanup": "false",
+}
 
 
 @dataclass(frozen=True)
