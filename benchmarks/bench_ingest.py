@@ -8,7 +8,8 @@ with ``--repeat`` every phase runs that many times and the fastest run is report
 machine is shared, so the minimum is the least disturbed figure). The input comes from the
 synthetic claims generator (``claimscope.synth``), or, where that is not installed, from a
 seeded numpy generator in this file. The timing covers everything ``ingest_paths`` does:
-hashing the file, reading, validation, pseudonymisation, sorting, Parquet writing, ledger.
+hashing the file, reading, validation, pseudonymisation, sorting, Parquet writing, and the
+Delta commit carrying the ingest record.
 """
 
 from __future__ import annotations

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from collections import defaultdict
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from claimscope.schema import CLAIM_LINE, COLUMN_NAMES
+from claimscope.store.batches import commit_batch
+from claimscope.store.layout import Store
+from claimscope.store.ledger import LedgerEntry
+from claimscope.store.writer import BatchWriter
+
+TEST_BATCH = "20240101T000000Z-000000"
 
 
 def line(
@@ -63,14 +67,16 @@ def lines_for(
 
 
 def write_store(root: Path, records: list[dict[str, Any]]) -> Path:
-    """Write records in the store layout (lines/<source>/<YYYY-MM>/part-*.parquet)."""
-    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    for record in records:
-        month: date = record["service_month"]
-        groups[(record["source"], f"{month.year:04d}-{month.month:02d}")].append(record)
-    for (source, month_label), rows in groups.items():
-        folder = root / "lines" / source / month_label
-        folder.mkdir(parents=True, exist_ok=True)
-        columns = {name: [r.get(name) for r in rows] for name in COLUMN_NAMES}
-        pq.write_table(pa.table(columns, schema=CLAIM_LINE), folder / "part-test-0.parquet")
+    """Commit records to the store's claim table as one version (one ingest of "test.csv")."""
+    store = Store.open(root)
+    columns = {name: [r.get(name) for r in records] for name in COLUMN_NAMES}
+    writer = BatchWriter(store, "test", TEST_BATCH)
+    writer.write(pa.table(columns, schema=CLAIM_LINE))
+    months = sorted(writer.months)
+    entry = LedgerEntry(
+        batch_id=TEST_BATCH, path="test.csv", size=0, sha256="", format="test", source="test",
+        read=len(records), loaded=len(records), quarantined=0, months=months,
+        ingested_at="2024-01-01T00:00:00+00:00", identity="test/test.csv",
+    )  # fmt: skip
+    commit_batch(store, writer.finish(), entry, replaces=set())
     return root

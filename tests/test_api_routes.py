@@ -120,7 +120,27 @@ def test_trend_explore_and_sources_routes(client: TestClient) -> None:
     assert trend["periods"] == ["2022", "2023"]
     explore = client.get("/api/explore/97110").json()
     assert explore["total"] == 80
-    assert client.get("/api/sources").json() == {"sources": []}
+    (source,) = client.get("/api/sources").json()["sources"]
+    assert (source["name"], source["files"], source["loaded"]) == ("test", 1, 115)
+
+
+def test_status_route_and_as_of(client: TestClient) -> None:
+    status = client.get("/api/status").json()
+    assert set(status) == {"version", "time", "sources", "months", "last_ingests", "quarantined"}
+    assert status["version"] == 1  # version 0 is the empty table
+    assert status["months"] == [
+        {"month": "2022-05", "lines": 20},
+        {"month": "2023-01", "lines": 95},
+    ]
+    assert status["last_ingests"][0]["identity"] == "test/test.csv"
+    assert status["quarantined"] == 0
+    top = client.get("/api/top", params={"as_of": "1"}).json()
+    assert (top["data"]["store_version"], top["data"]["store_time"]) == (1, status["time"])
+    before_any_ingest = client.get("/api/top", params={"as_of": "0"})
+    assert before_any_ingest.status_code == 422
+    assert "no claim lines" in before_any_ingest.json()["error"]["message"]
+    beyond = client.get("/api/top", params={"as_of": "7"}).json()["error"]["message"]
+    assert "versions 0..1" in beyond
 
 
 def test_the_explorer_page_is_served(client: TestClient) -> None:
@@ -145,3 +165,17 @@ def test_a_missing_engine_is_503_naming_the_extra(
     response = spark.get("/api/top")
     assert response.status_code == 503
     assert "pip install 'claimscope[spark]'" in response.json()["error"]["message"]
+
+
+def test_an_unknown_cohort_names_the_api_parameter(client: TestClient) -> None:
+    error = error_of(client.get("/api/compare", params=[("cohort", "pr"), ("cohort", "ot")]))
+    assert error["parameter"] == "cohort"
+    assert error["message"].startswith("unknown cohort 'pr'. Did you mean 'pt'?")
+    assert error["message"].endswith("(list them: GET /api/vocab/cohorts)")
+    error = error_of(
+        client.get("/api/compare", params=[("cohort", "name=x;state"), ("cohort", "ot")])
+    )
+    assert error == {
+        "parameter": "cohort",
+        "message": "cohort 'name=x;state': 'state' is not key=value",
+    }

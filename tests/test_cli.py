@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from claimscope.cli import app
+from tests.canonical import lines_for, write_store
 
 runner = CliRunner()
 PUF = "cms-puf-2012/Medicare_Provider_Util_Payment_PUF_CY2012_first_rows.txt"
@@ -108,10 +109,14 @@ def test_ingest_reports_why_rows_were_quarantined(tmp_path: Path, shared_data: P
 
 
 def test_a_damaged_store_file_is_one_message_naming_it(tmp_path: Path) -> None:
-    folder = tmp_path / "lines" / "x" / "2023-01"
-    folder.mkdir(parents=True)
-    (folder / "part-b-0.parquet").write_text("not parquet")
+    write_store(tmp_path, lines_for("97110", 20) + lines_for("97140", 20, month="2023-02"))
+    january, february = sorted(tmp_path.glob("claims/service_month=*/*.parquet"))
+    january.write_text("not parquet")
     code, out = run("top", "--store", str(tmp_path))
     assert code == 1
-    assert "internal error" in out and "part-b-0.parquet" in out and "--debug" in out
+    assert "internal error" in out and january.name in out and "--debug" in out
     assert "Traceback" not in out
+    # A file deleted by hand: never silently dropped rows, one line naming the file.
+    february.unlink()
+    code, out = run("top", "--store", str(tmp_path), "--from", "2023-02")
+    assert code == 2 and "is missing" in out and february.name in out.replace("\n", "")

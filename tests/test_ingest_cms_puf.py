@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from claimscope.ingest.cms_puf import infer_year
@@ -17,6 +16,7 @@ from claimscope.ingest.detect import detect_format
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions, IngestReport
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines
 
 PUF_2012 = "cms-puf-2012/Medicare_Provider_Util_Payment_PUF_CY2012_first_rows.txt"
 
@@ -30,7 +30,7 @@ def puf_store(
 
 
 def _lines(store: Store) -> pa.Table:
-    return pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    return read_lines(store)
 
 
 def test_2012_file_loads_every_row(

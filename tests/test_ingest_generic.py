@@ -14,6 +14,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions
 from claimscope.ingest.validate import Limits
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines, snapshot
 
 OPTIONS = IngestOptions(limits=Limits(today=date(2024, 6, 30)))
 HEADER = (
@@ -71,7 +72,7 @@ def _write_mixed(path: Path) -> None:
 
 
 def _read_lines(store: Store) -> pa.Table:
-    table = pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    table = read_lines(store)
     return table.sort_by("source_row")
 
 
@@ -201,7 +202,8 @@ def test_parquet_with_typed_columns(tmp_path: Path) -> None:
     assert [r["payer_type"] for r in lines] == ["medicare", "medicare", "medicaid"]
     assert [r["source"] for r in lines] == ["synthetic"] * 3
     assert lines[0]["patient_key"] == lines[1]["patient_key"] != lines[2]["patient_key"]
-    assert [p.parent.name for p in store.parquet_files("synthetic")] == ["2023-01", "2023-02"]
+    months = [f.month.isoformat() for f in snapshot(store).files]
+    assert months == ["2023-01-01", "2023-02-01"]  # one data file per month partition
 
 
 def test_gzip_csv_with_byte_order_mark_and_tab_delimiter(tmp_path: Path) -> None:

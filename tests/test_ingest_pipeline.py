@@ -8,13 +8,16 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from claimscope.cli import app
 from claimscope.ingest.base import IngestError
 from claimscope.ingest.detect import detect_format
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions, ProgressEvent
 from claimscope.store.layout import Store
 from claimscope.store.ledger import Ledger
+from claimscope.store.table import snapshot
 
 HEADER = "claim_id,patient_id,service_from,hcpcs_code,units\n"
 
@@ -34,11 +37,16 @@ def test_reingest_same_file_is_skipped(tmp_path: Path) -> None:
     assert skipped.status == "skipped" and skipped.read == 0
     assert skipped.batch_id == first.files[0].batch_id
     assert skipped.reason is not None
-    assert skipped.reason.startswith("the same file was loaded into source 'generic'")
-    assert len(store.parquet_files()) == 1 and len(Ledger(store.ledger_path).entries()) == 1
-    # The same bytes under another source label are a different dataset: loaded.
+    assert skipped.reason.startswith("generic/a.csv was already loaded as batch")
+    assert snapshot(store).rows == 3 and len(Ledger(store).entries()) == 1
+    # The same bytes under another source label: duplicate content, reported and skipped...
     other = ingest_paths([path], store, source="copy")
-    assert not other.files[0].skipped and len(store.parquet_files()) == 2
+    assert other.files[0].status == "skipped"
+    assert "same content was already loaded" in (other.files[0].reason or "")
+    assert snapshot(store).rows == 3
+    # ... unless asked for.
+    forced = ingest_paths([path], store, source="copy", options=IngestOptions(allow_duplicate=True))
+    assert forced.files[0].status == "loaded" and snapshot(store).rows == 6
 
 
 def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
@@ -48,8 +56,8 @@ def test_replace_swaps_the_old_batch(tmp_path: Path) -> None:
     new_report = ingest_paths([path], store, replace=True)
     new = new_report.files[0].batch_id
     assert new != old and new_report.loaded == 3
-    assert [p.name for p in store.parquet_files()] == [f"part-{new}-0.parquet"]
-    entries = Ledger(store.ledger_path).entries()
+    assert [f.relative.split("/")[-1] for f in snapshot(store).files] == [f"part-{new}-0.parquet"]
+    entries = Ledger(store).entries()
     assert [e.batch_id for e in entries] == [new] and entries[0].replaces == [old]
 
 
@@ -74,11 +82,13 @@ def test_unreadable_file_is_rejected_and_the_batch_goes_on(tmp_path: Path) -> No
     assert rejected.reason is not None and rejected.reason.startswith(f"{broken}: cannot read")
     assert (rejected.read, rejected.loaded) == (0, 0) and report.rejected == [rejected]
     assert report.loaded == 5 and report.to_dict()["rejected_files"] == 1
-    # Both good files (each its own batch) are in; nothing of the broken one exists anywhere.
-    assert len(store.parquet_files()) == 2
-    entries = Ledger(store.ledger_path).entries()
+    # Both good files (each its own commit) are in; nothing of the broken one is in any version.
+    assert snapshot(store).rows == 5
+    entries = Ledger(store).entries()
     assert [e.path for e in entries] == [str(good.resolve()), str(after.resolve())]
-    assert list(store.staging_dir.iterdir()) == []
+    assert sorted(p.name for p in store.table_dir.rglob("*.parquet")) == sorted(
+        f.relative.split("/")[-1] for f in snapshot(store).files
+    )
 
 
 def test_directory_with_one_unreadable_file_among_good_ones(tmp_path: Path) -> None:
@@ -94,9 +104,9 @@ def test_directory_with_one_unreadable_file_among_good_ones(tmp_path: Path) -> N
         ("a.csv", "loaded"), ("b.parquet", "rejected"), ("c.csv", "skipped"), ("d.csv", "loaded"),
     ]  # fmt: skip
     assert "b.parquet" in (report.files[1].reason or "")
-    assert "same file was loaded" in (report.files[2].reason or "")
+    assert "same content was already loaded as generic/a.csv" in (report.files[2].reason or "")
     assert (report.read, report.loaded) == (8, 8)
-    assert sorted(e.path for e in Ledger(store.ledger_path).entries()) == [
+    assert sorted(e.path for e in Ledger(store).entries()) == [
         str((folder / "a.csv").resolve()), str((folder / "d.csv").resolve()),
     ]  # fmt: skip
 
@@ -167,4 +177,25 @@ def test_unusable_source_label_is_an_ingest_error(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "store")
     with pytest.raises(IngestError, match="source label 'My Clinic' is not usable"):
         ingest_paths([_csv(tmp_path / "a.csv")], store, source="My Clinic")
-    assert store.parquet_files() == []
+    assert not store.has_table()
+
+
+def test_cli_reports_every_file_and_exits_2_when_one_was_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder / "a.csv", rows=3)
+    _truncated_parquet(folder / "b.parquet")
+    _csv(folder / "c.csv", rows=2, code="97140")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store),
+                                      "--format", "json"])  # fmt: skip
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert [(Path(f["path"]).name, f["status"]) for f in report["files"]] == [
+        ("a.csv", "loaded"), ("b.parquet", "rejected"), ("c.csv", "loaded"),
+    ]  # fmt: skip
+    assert (report["loaded"], report["rejected_files"]) == (5, 1)
+    assert f"error: {folder / 'b.parquet'}: cannot read as Parquet" in result.stderr
+    # Everything loaded is in: the good files are not re-read next time.
+    again = CliRunner().invoke(app, ["ingest", str(folder / "a.csv"), "--store", str(store)])
+    assert again.exit_code == 0 and "skipped" in again.stdout

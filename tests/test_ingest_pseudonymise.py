@@ -13,6 +13,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.store.layout import Store
 from claimscope.store.secret import load_or_create_secret
+from claimscope.store.table import read_lines
 
 # Distinctive raw ids, so a byte search of the store cannot match by accident.
 RAW_IDS = ["MRN-ZQX-000417", "MRN-ZQX-000418", "MRN-ZQX-000419"]
@@ -37,7 +38,7 @@ def _write(path: Path, ids: list[str], *, bad_last: bool = False) -> Path:
 
 
 def _keys(store: Store) -> dict[str, int]:
-    table = pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    table = read_lines(store)
     return dict(zip(table["claim_id"].to_pylist(), table["patient_key"].to_pylist(), strict=True))
 
 
@@ -45,7 +46,7 @@ def test_same_raw_id_same_key_within_a_store(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "store")
     one = ingest_paths([_write(tmp_path / "a.csv", RAW_IDS)], store, source="clinic")
     two = ingest_paths([_write(tmp_path / "b.csv", RAW_IDS[::-1])], store, source="clinic")
-    table = pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    table = read_lines(store)
     by_batch: dict[str, dict[str, int]] = {}
     for row in table.select(["batch_id", "claim_id", "patient_key"]).to_pylist():
         by_batch.setdefault(row["batch_id"], {})[row["claim_id"]] = row["patient_key"]

@@ -13,6 +13,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import FileReport, IngestOptions
 from claimscope.ingest.validate import IMPOSSIBLE_DATE, NOT_A_DATE, Limits
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines
 
 OPTIONS = IngestOptions(limits=Limits(today=date(2024, 6, 30)))
 HEADER = "claim_id,patient_id,service_from,hcpcs_code,units\n"
@@ -25,8 +26,7 @@ def _ingest(tmp_path: Path, path: Path) -> tuple[FileReport, Store]:
 
 
 def _lines(store: Store) -> list[dict[str, object]]:
-    tables = [pq.read_table(f) for f in store.parquet_files()]
-    return pa.concat_tables(tables).sort_by("source_row").to_pylist()
+    return read_lines(store).sort_by("source_row").to_pylist()
 
 
 def _csv_rows(path: Path | None) -> list[dict[str, str]]:
@@ -107,7 +107,7 @@ def test_duplicate_column_names_are_an_error_naming_both(tmp_path: Path) -> None
     same = tmp_path / "same.csv"
     same.write_text("claim_id,units,service_from,hcpcs_code,units\nA,1,2023-01-02,97110,2\n")
     report, store = _ingest(tmp_path, same)
-    assert report.status == "rejected" and store.parquet_files() == []
+    assert report.status == "rejected" and not store.has_table()
     assert report.reason == (
         f"{same}: duplicate column name 'units' (columns 2 and 5); rename one so it is clear "
         "which holds the data"

@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 import pytest
 
 from claimscope.ingest.detect import detect_format
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import IngestOptions, IngestReport
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines
 
 SEED = "tuva/medical_claim_seed.csv"
 PROVIDERS = "tuva/provider_data__provider_sample.csv"
@@ -31,7 +31,7 @@ def enriched(
 
 
 def _lines(store: Store) -> pa.Table:
-    return pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    return read_lines(store)
 
 
 def test_seed_counts_reconcile(shared_data: Path, enriched: tuple[Store, IngestReport]) -> None:

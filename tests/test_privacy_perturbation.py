@@ -19,6 +19,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.privacy.perturb import MAX_NOISE, Perturbation
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines
 from tests.canonical import lines_for, write_store
 
 SERVER = PrivacyPolicy(perturb=True)
@@ -31,7 +32,7 @@ def _csv(path: Path, rows: int) -> Path:
 
 
 def _keys(store: Store) -> list[int]:
-    return [k for f in store.parquet_files() for k in pq.read_table(f)["record_key"].to_pylist()]
+    return read_lines(store)["record_key"].to_pylist()
 
 
 def test_ingest_gives_every_row_a_permanent_random_key(tmp_path: Path) -> None:

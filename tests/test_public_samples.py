@@ -9,13 +9,13 @@ import re
 from datetime import date
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 import pytest
 
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import FileReport, IngestOptions, IngestReport
 from claimscope.store.layout import Store
+from claimscope.store.ledger import Ledger
+from claimscope.store.table import read_lines
 from tests.conftest import SHARED_DATA
 
 X12 = sorted((SHARED_DATA / "x12").glob("837*"))
@@ -107,7 +107,7 @@ def _report(loaded: tuple[IngestReport, Store], name: str) -> FileReport:
 
 
 def _lines(store: Store, name: str) -> list[dict[str, object]]:
-    table = pa.concat_tables(pq.read_table(f) for f in store.parquet_files())
+    table = read_lines(store)
     rows = [r for r in table.to_pylist() if Path(str(r["source_file"])).name.endswith(name)]
     return sorted(rows, key=lambda r: int(str(r["source_row"])))
 
@@ -130,7 +130,7 @@ def test_counts_and_values_per_file(loaded: tuple[IngestReport, Store], name: st
 def test_every_x12_service_line_loads(loaded: tuple[IngestReport, Store], path: Path) -> None:
     report = _report(loaded, _short(path))
     if report.status == "skipped":  # example6 has the same bytes as cob.2ndary.example4
-        assert _short(path) == "demo.example6.837" and "same file" in (report.reason or "")
+        assert _short(path) == "demo.example6.837" and "same content" in (report.reason or "")
         return
     service_lines = len(re.findall(r"~\s*LX\*", path.read_text()))
     assert report.read == report.loaded == service_lines and report.quarantined == 0
@@ -164,6 +164,13 @@ def test_invalid_npis_are_kept_for_audit(loaded: tuple[IngestReport, Store]) -> 
         ("PRF_PHYSN_NPI", "1923124"), ("CARR_CLM_BLG_NPI_NUM", "1234567890"),
     }  # fmt: skip
     assert sorted({int(r["row"]) for r in rows}) == list(range(1, 8))
+    # The batch's ingest record keeps the counts with the file it names.
+    (entry,) = [e for e in Ledger(loaded[1]).entries() if e.batch_id == report.batch_id]
+    assert entry.warnings_file == str(report.warnings_file.relative_to(loaded[1].root))
+    assert entry.warning_reasons == [
+        {"field": "PRF_PHYSN_NPI", "reason": NOT_TEN_DIGITS, "rows": 7},
+        {"field": "CARR_CLM_BLG_NPI_NUM", "reason": CHECK_DIGIT, "rows": 7},
+    ]
 
 
 def test_x12_made_up_npis_name_the_element(loaded: tuple[IngestReport, Store]) -> None:

@@ -18,6 +18,7 @@ from claimscope.analysis.run import run_top
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import FileReport
 from claimscope.store.layout import Store
+from claimscope.store.table import read_lines
 from claimscope.synth import generate_claims
 from claimscope.synth.fhir_writer import write_fhir_ndjson
 from claimscope.synth.x12_writer import write_837p
@@ -32,7 +33,7 @@ class Loaded:
     report: FileReport
 
     def lines(self) -> pa.Table:
-        return pa.concat_tables(pq.read_table(p) for p in self.store.parquet_files())
+        return read_lines(self.store)
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Store layout, per-store secret and ingest ledger."""
+"""Store layout, per-store secret and the ingest records read from the table log."""
 
 from __future__ import annotations
 
@@ -14,18 +14,18 @@ from claimscope.store.layout import (
     check_source_label,
     default_store_root,
 )
-from claimscope.store.ledger import Ledger, LedgerEntry, file_sha256
+from claimscope.store.ledger import LedgerEntry, file_sha256, live_entries
 from claimscope.store.secret import SecretError, load_or_create_secret
+from claimscope.store.table import Commit
 
 
 def test_open_creates_the_documented_folders(tmp_path: Path) -> None:
     store = Store.open(tmp_path / "s")
-    assert store.lines_dir == tmp_path / "s" / "lines"
-    assert store.quarantine_dir.is_dir() and store.lines_dir.is_dir()
-    assert store.ledger_path.name == "ledger.jsonl"
+    assert store.table_dir == tmp_path / "s" / "claims"
+    assert store.quarantine_dir.is_dir() and not store.has_table()
     assert store.secret_path.name == "secret.key"
-    assert store.month_dir("tuva", "2017-06") == tmp_path / "s" / "lines" / "tuva" / "2017-06"
     assert store.quarantine_file("b1") == tmp_path / "s" / "quarantine" / "b1.csv"
+    assert not store.has_old_layout()
 
 
 def test_open_without_create_names_the_missing_store(tmp_path: Path) -> None:
@@ -86,17 +86,17 @@ def _entry(batch_id: str, sha: str = "abc", source: str = "s") -> LedgerEntry:
     )
 
 
-def test_ledger_appends_finds_and_removes(tmp_path: Path) -> None:
-    ledger = Ledger(tmp_path / "ledger.jsonl")
-    assert ledger.entries() == []
-    ledger.append(_entry("b1"))
-    ledger.append(_entry("b2", sha="def"))
-    ledger.append(_entry("b3", source="other"))
-    assert [e.batch_id for e in ledger.find("abc", "s")] == ["b1"]
-    assert ledger.find("abc", "nope") == []
-    ledger.remove(["b1"])
-    assert [e.batch_id for e in ledger.entries()] == ["b2", "b3"]
-    assert ledger.entries()[0] == _entry("b2", sha="def")
+def test_live_records_drop_what_a_later_commit_replaced() -> None:
+    history = [
+        Commit(0, "t0", "CREATE TABLE", {"operation": "create"}, {}),
+        Commit(1, "t1", "WRITE", {"ingest": _entry("b1").to_dict()}, {}),
+        Commit(2, "t2", "WRITE", {"ingest": _entry("b2", sha="def").to_dict()}, {}),
+        Commit(3, "t3", "OPTIMIZE", {"operation": "compact"}, {}),
+        Commit(4, "t4", "WRITE", {"ingest": _entry("b3").to_dict(), "replaces": ["b1"]}, {}),
+    ]
+    live = live_entries(history)
+    assert [(e.batch_id, e.version) for e in live] == [("b2", 2), ("b3", 4)]
+    assert live[0] == LedgerEntry.from_dict(_entry("b2", sha="def").to_dict(), 2)
 
 
 def test_file_sha256_matches_hashlib(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
-"""The batch writer: one sorted Parquet file per (source, month), staged then committed."""
+"""The batch writer: one sorted data file per month partition, visible only once committed."""
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.layout import Store
-from claimscope.store.writer import BatchWriter, remove_batch
+from claimscope.store.writer import BatchWriter
 
 
 def _lines(rows: list[tuple[date, str]]) -> pa.Table:
@@ -41,22 +42,33 @@ ROWS = [
 ]
 
 
-def test_commit_writes_one_sorted_file_per_month(tmp_path: Path) -> None:
+def test_finish_writes_one_sorted_file_per_month_partition(tmp_path: Path) -> None:
     store = Store.open(tmp_path)
     writer = BatchWriter(store, "s", "b1")
     writer.write(_lines(ROWS))
-    files = writer.commit()
-    assert [f.relative_to(tmp_path).as_posix() for f in files] == [
-        "lines/s/2023-01/part-b1-0.parquet",
-        "lines/s/2023-02/part-b1-1.parquet",
+    actions = writer.finish()
+    assert [a.path for a in actions] == [
+        "service_month=2023-01-01/part-b1-0.parquet",
+        "service_month=2023-02-01/part-b1-1.parquet",
     ]
+    assert [a.partition_values for a in actions] == [
+        {"service_month": "2023-01-01"},
+        {"service_month": "2023-02-01"},
+    ]
+    stats = json.loads(actions[0].stats)
+    assert stats["numRecords"] == 3
+    assert (stats["minValues"]["hcpcs_code"], stats["maxValues"]["hcpcs_code"]) == (
+        "97110",
+        "G0283",
+    )
     assert writer.months == {"2023-01", "2023-02"}
-    january = pq.read_table(files[0])
+    january = pq.read_table(store.table_dir / actions[0].path)
     assert january.column("hcpcs_code").to_pylist() == ["97110", "97530", "G0283"]
     assert january.schema.field("hcpcs_code").type == pa.string()  # plain strings for readers
-    february = pq.read_table(files[1])
+    assert "service_month" not in january.schema.names  # the partition value is in the log
+    february = pq.read_table(store.table_dir / actions[1].path)
     assert february.column("hcpcs_code").to_pylist() == ["97110", "97112", "97140"]
-    assert not store.batch_staging_dir("b1").exists()
+    assert not store.has_table()  # nothing committed: no reader can see these files
 
 
 def test_flushes_append_sorted_row_groups_to_the_same_month_file(tmp_path: Path) -> None:
@@ -64,7 +76,7 @@ def test_flushes_append_sorted_row_groups_to_the_same_month_file(tmp_path: Path)
     writer = BatchWriter(store, "s", "b1", flush_rows=3)
     writer.write(_lines(ROWS[:3]))
     writer.write(_lines(ROWS[3:]))
-    files = writer.commit()
+    files = [store.table_dir / a.path for a in writer.finish()]
     assert len(files) == 2
     january = pq.ParquetFile(files[0])
     assert january.metadata.num_row_groups == 2
@@ -79,8 +91,7 @@ def test_abort_leaves_nothing(tmp_path: Path) -> None:
     writer = BatchWriter(store, "s", "b1", flush_rows=2)
     writer.write(_lines(ROWS))
     writer.abort()
-    assert store.parquet_files() == []
-    assert not store.batch_staging_dir("b1").exists()
+    assert list(store.table_dir.rglob("*.parquet")) == []
 
 
 def test_wrong_schema_is_refused(tmp_path: Path) -> None:
@@ -88,17 +99,3 @@ def test_wrong_schema_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="CLAIM_LINE"):
         writer.write(pa.table({"hcpcs_code": ["97110"]}))
     writer.abort()
-
-
-def test_remove_batch_deletes_its_files_and_empty_month_folders(tmp_path: Path) -> None:
-    store = Store.open(tmp_path)
-    for batch in ("b1", "b2"):
-        writer = BatchWriter(store, "s", batch)
-        writer.write(_lines(ROWS if batch == "b1" else ROWS[:1]))
-        writer.commit()
-    store.quarantine_file("b1").write_text("file,row,field,reason,value\n")
-    removed = remove_batch(store, "s", "b1")
-    assert len(removed) == 3
-    assert [p.name for p in store.parquet_files()] == ["part-b2-0.parquet"]
-    assert not (store.lines_dir / "s" / "2023-01").exists()
-    assert not store.quarantine_file("b1").exists()

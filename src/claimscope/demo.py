@@ -107,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     store_root = prepare(args.workdir, args.lines, args.seed)
     reference = published_shares()
+    read = ranking(store_root, 1).coverage  # every ranking below reads this same version
+    console.print(f"Ranking store version {read.store_version} (committed {read.store_time})")
     console.print(
         study_table(
             ranking(store_root, 15),

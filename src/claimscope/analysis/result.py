@@ -39,18 +39,25 @@ class CodeRow:
 
 @dataclass
 class Coverage:
-    """Which data answered a query: sources (name, format, record kind) and periods."""
+    """Which data answered a query: sources (name, format, record kind), periods, and the
+    store version read (``store_version``, committed at ``store_time``, ISO 8601 UTC)."""
 
     sources: list[dict[str, str]]
     periods: list[str]
     record_kinds: set[str]
+    store_version: int | None = None
+    store_time: str | None = None
 
     @property
     def empty(self) -> bool:
         return not self.sources
 
     def to_dict(self) -> dict[str, Any]:
-        return {"sources": self.sources, "periods": self.periods}
+        out: dict[str, Any] = {"sources": self.sources, "periods": self.periods}
+        if self.store_version is not None:
+            out["store_version"] = self.store_version
+            out["store_time"] = self.store_time
+        return out
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import ibis.expr.types as ir
 
@@ -22,15 +23,35 @@ from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.analysis.versions import effective_lines
 from claimscope.store.connection import Connection
 
+R = TypeVar("R")
+AsOf = str | int | None  # ``--as-of``: a store version number or an ISO date/time
+
 
 @contextmanager
-def open_store(store_root: Path, engine: str = "duckdb") -> Iterator[Connection]:
-    """A connection to the store that is closed however the block ends."""
-    connection = Connection(store_root, engine)
+def open_store(
+    store_root: Path, engine: str = "duckdb", as_of: AsOf = None
+) -> Iterator[Connection]:
+    """A connection to one version of the store (default the latest), closed however the
+    block ends."""
+    connection = Connection(store_root, engine, as_of=as_of)
     try:
         yield connection
     finally:
         connection.close()
+
+
+def stamped(result: R, connection: Connection) -> R:
+    """``result`` with the store version it read recorded in its coverage (every coverage of
+    a comparison's cohorts too)."""
+    read = connection.snapshot
+    holders: list[Any] = [result]
+    for cohort in getattr(result, "cohorts", []):
+        holders += [getattr(cohort, "full", None), getattr(cohort, "top", None)]
+    for holder in holders:
+        coverage = getattr(holder, "coverage", None)
+        if coverage is not None:
+            coverage.store_version, coverage.store_time = read.version, read.time
+    return result
 
 
 def store_lines(connection: Connection, filters: Filters) -> ir.Table:
@@ -42,27 +63,31 @@ def store_lines(connection: Connection, filters: Filters) -> ir.Table:
     return effective_lines(lines)
 
 
-def run_top(store_root: Path, query: TopQuery, *, engine: str = "duckdb") -> TopResult:
-    """Rank code shares over the store for ``query`` (``claimscope top``).
+def run_top(
+    store_root: Path, query: TopQuery, *, engine: str = "duckdb", as_of: AsOf = None
+) -> TopResult:
+    """Rank code shares over the store (at version ``as_of``) for ``query`` (``claimscope top``).
 
     Example: ``run_top(Path("claimscope-store"), TopQuery(build_filters("pmr"))).to_dict()``.
     """
     filters = query.filters
-    with open_store(store_root, engine) as connection:
+    with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
         result = rank_code_shares(lines, query)
         result.notes.extend(excluded_period_notes(connection, filters))
-        return result
+        return stamped(result, connection)
 
 
-def run_trend(store_root: Path, query: TrendQuery, *, engine: str = "duckdb") -> TrendResult:
+def run_trend(
+    store_root: Path, query: TrendQuery, *, engine: str = "duckdb", as_of: AsOf = None
+) -> TrendResult:
     """Shares of the leading codes per period over the store (``claimscope trend``)."""
     filters = query.filters
-    with open_store(store_root, engine) as connection:
+    with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
         trend = code_share_trend(lines, query)
         trend.notes.extend(excluded_period_notes(connection, filters))
-        return trend
+        return stamped(trend, connection)
 
 
 def run_explore(
@@ -73,13 +98,14 @@ def run_explore(
     measure: str = "services",
     privacy: PrivacyPolicy | None = None,
     engine: str = "duckdb",
+    as_of: AsOf = None,
 ) -> DrilldownResult:
     """Breakdowns of one code over the store (``claimscope explore``)."""
-    with open_store(store_root, engine) as connection:
+    with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
         result = explore_code(lines, code, filters, measure=measure, privacy=privacy)
         result.notes.extend(excluded_period_notes(connection, filters))
-        return result
+        return stamped(result, connection)
 
 
 def run_attribution(
@@ -88,8 +114,11 @@ def run_attribution(
     *,
     privacy: PrivacyPolicy | None = None,
     engine: str = "duckdb",
+    as_of: AsOf = None,
 ) -> AttributionReport:
     """How lines were attributed to disciplines, and where the rules disagree."""
-    with open_store(store_root, engine) as connection:
+    with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
-        return attribution_report(lines, filters, privacy=privacy)
+        report = stamped(attribution_report(lines, filters, privacy=privacy), connection)
+        report.notes.extend(excluded_period_notes(connection, filters))
+        return report

@@ -15,7 +15,6 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.describe import described
 from claimscope.analysis.query import (
     LINE_STATUS_CHOICES,
     MEASURES,
@@ -30,10 +29,12 @@ from claimscope.analysis.trend import GRAINS, TrendQuery
 from claimscope.analysis.vocab import KINDS, vocabulary
 from claimscope.api.docs import install_docs
 from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
+from claimscope.insight.describe import described
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
 from claimscope.store.layout import default_store_root
+from claimscope.store.status import store_status
 from claimscope.web import STATIC_DIR
 
 ListParam = Annotated[list[str] | None, Query()]
@@ -100,6 +101,8 @@ def privacy_policy(request: Request, min_cell_size: int | None = None) -> Privac
 
 FiltersDep = Annotated[Filters, Depends(common_filters)]
 PrivacyDep = Annotated[PrivacyPolicy, Depends(privacy_policy)]
+# Every route reads one store version: a number, or the version current at an ISO date/time.
+AsOfParam = Annotated[str | None, Query(description="Store version or ISO date/time.")]
 
 
 def create_app(
@@ -135,7 +138,7 @@ def create_app(
 
     @app.get("/api/sources")
     def sources() -> dict[str, Any]:
-        """What the store holds, per source (from the ingest ledger)."""
+        """What the store holds, per source (from the ingest records in the log)."""
         policy: PrivacyPolicy = app.state.privacy
         listed = [s.to_dict() for s in summarise_store(root)]
         return {"sources": [protect_counts(s, SOURCE_COUNTS, policy) for s in listed]}
@@ -146,10 +149,11 @@ def create_app(
         privacy: PrivacyDep,
         measure: MeasureParam = "services",
         limit: LimitParam = 15,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Ranked code shares; the same contract as ``claimscope top --format json``."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
-        return described("top", run_top(root, query, engine=engine).to_dict())
+        return described("top", run_top(root, query, engine=engine, as_of=as_of).to_dict())
 
     @app.get("/api/trend")
     def trend(
@@ -158,19 +162,27 @@ def create_app(
         measure: MeasureParam = "services",
         grain: GrainParam = "month",
         limit: LimitParam = 5,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Leading codes' shares per period; the contract of ``claimscope trend``."""
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return described("trend", explain_trend(root, query, engine=engine).to_dict())
+        result = explain_trend(root, query, engine=engine, as_of=as_of)
+        return described("trend", result.to_dict())
 
     @app.get("/api/explore/{code}")
     def explore(
-        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: MeasureParam = "services"
+        code: str,
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: MeasureParam = "services",
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Breakdowns of one code; the contract of ``claimscope explore``."""
-        result = run_explore(root, code, filters, measure=measure, privacy=privacy, engine=engine)
+        result = run_explore(
+            root, code, filters, measure=measure, privacy=privacy, engine=engine, as_of=as_of
+        )
         return described("explore", result.to_dict())
 
     @app.get("/api/compare")
@@ -183,20 +195,30 @@ def create_app(
         ci: bool = False,
         seed: int = 42,
         replicates: ReplicatesParam = 200,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """Cohorts side by side; the contract of ``claimscope compare``."""
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
         cohorts = resolve_cohorts(cohort, root, root)
         result = run_compare(
-            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
-        )
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine,
+            as_of=as_of,
+        )  # fmt: skip
         return described("compare", result.to_dict())
 
     @app.get("/api/attribution")
-    def attribution(filters: FiltersDep, privacy: PrivacyDep) -> dict[str, Any]:
+    def attribution(
+        filters: FiltersDep, privacy: PrivacyDep, as_of: AsOfParam = None
+    ) -> dict[str, Any]:
         """Discipline attribution and rule conflicts; the contract of ``claimscope attribution``."""
-        report = run_attribution(root, filters, privacy=privacy, engine=engine)
+        report = run_attribution(root, filters, privacy=privacy, engine=engine, as_of=as_of)
         return described("attribution", report.to_dict())
+
+    @app.get("/api/status")
+    def status(as_of: AsOfParam = None) -> dict[str, Any]:
+        """Store version, sources, months, last ingests; as ``claimscope status --format json``
+        with small line counts withheld (the privacy rule on the API)."""
+        return store_status(root, as_of, protect=True).to_dict()
 
     @app.get("/api/vocab/{kind}")
     def vocab(

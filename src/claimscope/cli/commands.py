@@ -15,6 +15,7 @@ from claimscope.analysis.query import (
 )
 from claimscope.analysis.run import run_top
 from claimscope.cli.app import (
+    AsOfOption,
     EngineOption,
     StoreOption,
     app,
@@ -138,6 +139,7 @@ def top(
     perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Rank procedure codes by their share of a code family (e.g. --codes pmr)."""
     check_format(fmt)
@@ -151,7 +153,7 @@ def top(
             limit=limit,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
-        result = run_top(store_root(store), query, engine=engine)
+        result = run_top(store_root(store), query, engine=engine, as_of=as_of)
         print_top(console, result, fmt)
 
     run_safely(action)
@@ -226,6 +228,7 @@ def trend(
     perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """How the leading codes' shares change by month, quarter or year."""
     from claimscope.analysis.trend import TrendQuery
@@ -244,7 +247,8 @@ def trend(
             codes_limit=limit,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
-        print_trend(console, explain_trend(store_root(store), query, engine=engine), fmt)
+        result = explain_trend(store_root(store), query, engine=engine, as_of=as_of)
+        print_trend(console, result, fmt)
 
     run_safely(action)
 
@@ -269,6 +273,7 @@ def explore(
     perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Drill into one code: who bills it, for which payers, where, with which modifiers."""
     from claimscope.analysis.run import run_explore
@@ -286,6 +291,7 @@ def explore(
             measure=measure,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
+            as_of=as_of,
         )
         print_explore(console, result, fmt)
 
@@ -327,6 +333,7 @@ def compare(
     perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Compare the top-N lists of two or more cohorts: ranks, overlap, sentences."""
     from pathlib import Path
@@ -348,8 +355,9 @@ def compare(
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
         result = run_compare(
-            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine
-        )
+            root, cohorts, base, ci=ci, seed=seed, replicates=replicates, engine=engine,
+            as_of=as_of,
+        )  # fmt: skip
         print_compare(console, result, fmt)
 
     run_safely(action)
@@ -372,6 +380,7 @@ def attribution(
     perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """How lines were attributed to PT, OT, SLP or other, and where the rules disagree."""
     from claimscope.analysis.run import run_attribution
@@ -387,6 +396,7 @@ def attribution(
             filters,
             privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
             engine=engine,
+            as_of=as_of,
         )
         print_attribution(console, report, fmt)
 

@@ -79,7 +79,18 @@ def ingest(
         typer.Option(help="Tuva provider file to enrich lines (taxonomy, state).", metavar="FILE"),
     ] = None,
     replace: Annotated[
-        bool, typer.Option("--replace", help="Reload files already in the store.")
+        bool,
+        typer.Option("--replace", help="Replace what this file's identity loaded before."),
+    ] = False,
+    batch_key: Annotated[
+        str | None,
+        typer.Option(
+            "--batch-key", help="Identity of the file instead of its name.", metavar="KEY"
+        ),
+    ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate", help="Load content already loaded under another name."),
     ] = False,
     strict: Annotated[
         bool,
@@ -126,7 +137,13 @@ def ingest(
                 fmt=in_fmt,
                 source=source,
                 replace=replace,
-                options=IngestOptions(year=year, providers=providers, strict=strict),
+                options=IngestOptions(
+                    year=year,
+                    providers=providers,
+                    strict=strict,
+                    batch_key=batch_key,
+                    allow_duplicate=allow_duplicate,
+                ),
                 progress=on_progress,
             )
 
@@ -183,7 +200,9 @@ def _ingest_table(report: IngestReport) -> Table:
             header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
         )
     for f in report.files:
-        note = "; ".join([f.reason] if f.reason else f.warnings)
+        # The reason names the file for the error line; the File column already does here.
+        reason = f.reason.removeprefix(f"{f.path}: ") if f.reason else None
+        note = "; ".join([reason] if reason else f.warnings)
         table.add_row(
             str(f.path),
             f.status,
@@ -280,7 +299,7 @@ def compact(
     ] = "table",
     store: StoreOption = None,
 ) -> None:
-    """Rewrite each month folder holding several files as one sorted file (faster queries)."""
+    """Compact each month's small files into few sorted ones (Delta optimize, one version)."""
     from claimscope.store.compact import compact_store
     from claimscope.store.layout import Store
 

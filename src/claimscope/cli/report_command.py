@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from claimscope.analysis.query import PrivacyPolicy, TopQuery
-from claimscope.cli.app import EngineOption, StoreOption, app, console, run_safely, store_root
+from claimscope.cli.app import (
+    AsOfOption,
+    EngineOption,
+    StoreOption,
+    app,
+    console,
+    run_safely,
+    store_root,
+)
 from claimscope.cli.commands import (
     AllowSmallOption,
     CodesOption,
@@ -29,7 +37,8 @@ from claimscope.cli.commands import (
 @app.command()
 def report(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for report.html, report.md and charts/.")
+        Path,
+        typer.Option("--out", help="Folder for report.html, report.md and charts/.", metavar="DIR"),
     ] = Path("claimscope-report"),
     cohort: Annotated[
         list[str] | None,
@@ -37,6 +46,7 @@ def report(
             "--cohort",
             help="Cohort(s) as for compare; the first is the headline ranking, two or more "
             "are compared. Repeat.",
+            metavar="COHORT",
         ),
     ] = None,
     codes: CodesOption = "pmr",
@@ -49,7 +59,7 @@ def report(
     source: SourceOption = None,
     status: StatusOption = "all",
     measure: MeasureOption = "services",
-    limit: Annotated[int, typer.Option(help="Number of ranks (N) in each list.")] = 15,
+    limit: Annotated[int, typer.Option(help="Number of ranks (N) in each list.", metavar="N")] = 15,
     ci: Annotated[
         bool, typer.Option("--ci", help="95% intervals and statistical ties (bootstrap).")
     ] = False,
@@ -57,6 +67,7 @@ def report(
     allow_small_cells: AllowSmallOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
+    as_of: AsOfOption = None,
 ) -> None:
     """Write the report: ranked table and chart, generated paragraphs, one explore section per
     code, method note; as one self-contained HTML file and Markdown with SVG charts."""
@@ -77,7 +88,7 @@ def report(
         root = store_root(store)
         cohorts = tuple(resolve_cohorts(cohort or [], root, Path.cwd()))
         request = ReportRequest(base, cohorts, ci=ci)
-        files = write_report(run_report(root, request, engine=engine), out)
+        files = write_report(run_report(root, request, engine=engine, as_of=as_of), out)
         console.print(f"Report: {files.html}")
         console.print(f"Markdown: {files.markdown} (charts: {len(files.charts)} SVG files)")
 

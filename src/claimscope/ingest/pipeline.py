@@ -1,18 +1,19 @@
 """The ingest pipeline: files -> format reader -> validation -> canonical lines -> store.
 
-Each input file is one *batch*: its lines are written under the store's staging folder and
-moved into ``lines/`` only after the whole file was read, together with its quarantine and
-warnings CSVs and ledger entry. Every file of a run is attempted: a file that cannot be read
-leaves nothing behind and is reported as ``rejected`` with the reason, and the run goes on
-with the next file (files loaded before or after it stay loaded; each has its own ledger
-entry). A file whose bytes (SHA-256) were already loaded into the same source is skipped
-unless ``replace=True``, which swaps the old batch for the new one.
+Each input file is one *batch*: its lines are written as data files of the store's Delta
+table and made visible by ONE commit once the whole file was read; the commit carries the
+file's ingest record (see :mod:`claimscope.store.ledger`), so lines and record appear
+together or not at all. Every file of a run is attempted: a file that cannot be read leaves
+nothing visible and is reported as ``rejected`` with the reason, and the run goes on with the
+next file (each file loaded has its own commit). A file's identity is its source plus its
+name (or ``batch_key``): loading an identity again is skipped unless ``replace=True``, whose
+one commit removes the old rows and adds the new. Content (SHA-256) already loaded under any
+identity is skipped unless ``allow_duplicate``.
 """
 
 from __future__ import annotations
 
 import secrets
-import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -40,10 +41,12 @@ from claimscope.ingest.report import (
     Warnings,
 )
 from claimscope.ingest.validate import check_batch
+from claimscope.store.batches import commit_batch
 from claimscope.store.layout import Store, StoreError, check_source_label
-from claimscope.store.ledger import Ledger, LedgerEntry, file_sha256
+from claimscope.store.ledger import Ledger, LedgerEntry, file_sha256, identity_of
 from claimscope.store.secret import load_or_create_secret
-from claimscope.store.writer import BatchWriter, remove_batch
+from claimscope.store.upgrade import upgrade_if_needed
+from claimscope.store.writer import BatchWriter
 
 Progress = Callable[[ProgressEvent], None]
 
@@ -90,9 +93,8 @@ def ingest_paths(
     ]
     reports: list[FileReport] = []
     with store.lock():
-        shutil.rmtree(store.staging_dir, ignore_errors=True)  # leftovers of a killed run
-        store.staging_dir.mkdir(parents=True, exist_ok=True)
-        ledger = Ledger(store.ledger_path)
+        upgrade_if_needed(store)  # a store in the pre-Delta layout is converted first
+        ledger = Ledger(store)
         secret = load_or_create_secret(store.secret_path)
         for index, item in enumerate(plan):
             if item.reader is None or item.format is None:
@@ -207,74 +209,113 @@ def _ingest_file(
         sha256 = file_sha256(item.path)
     except OSError as exc:  # the file vanished or became unreadable since planning
         raise IngestError(f"{item.path}: cannot read: {exc.strerror or exc}") from exc
-    previous = ledger.find(sha256, item.source)
-    if previous and not replace:
-        first = previous[0]
+    identity = identity_of(item.source, options.batch_key or item.path.name)
+    entries = ledger.entries()
+    previous = [e for e in entries if e.identity == identity]
+    skip = _skip_reason(identity, sha256, entries, previous, replace, options.allow_duplicate)
+    if skip is not None:
         report.status = SKIPPED
-        report.batch_id = first.batch_id
-        report.reason = (
-            f"the same file was loaded into source {item.source!r} as batch "
-            f"{first.batch_id} at {first.ingested_at}; use replace to load it again"
-        )
+        report.batch_id, report.reason = skip
         return report
     batch_id = new_batch_id()
     pseudonymiser = Pseudonymiser(secret, item.source)
     ctx = BatchContext(item.source, item.format, batch_id, str(item.path), pseudonymiser)
     writer = BatchWriter(store, item.source, batch_id)
-    quarantine = QuarantineWriter(store.staging_dir / f"{batch_id}.quarantine.csv")
-    flagged = QuarantineWriter(store.staging_dir / f"{batch_id}.warnings.csv")
+    # Named by batch id, so files left by a run killed before its commit are never listed.
+    quarantine = QuarantineWriter(store.quarantine_dir / f".{batch_id}.partial.csv")
+    flagged = QuarantineWriter(store.quarantine_dir / f".{batch_id}.warnings.partial.csv")
     warnings = Warnings()
     try:
         for staging in prefetch(_batches(item, read_options)):
             _load_batch(staging, ctx, options, writer, (quarantine, flagged), warnings, counter)
         _reconcile(counter)
-        for entry in previous:  # replace: the old batch goes only once the new one is complete
-            remove_batch(store, entry.source, entry.batch_id)
-            warnings_file(store, entry.batch_id).unlink(missing_ok=True)
-        if previous:
-            ledger.remove(e.batch_id for e in previous)
-        files = writer.commit()
+        actions = writer.finish()
         quarantine_file = quarantine.commit(store.quarantine_file(batch_id))
         report.warnings_file = flagged.commit(warnings_file(store, batch_id))
+        report.read, report.loaded = counter.read, counter.loaded
+        report.quarantined = counter.quarantined
+        report.warnings = warnings.messages()
+        report.batch_id = batch_id
+        report.quarantine_file = quarantine_file
+        report.quarantine_reasons = dict(quarantine.reasons.most_common())
+        report.warning_reasons = dict(counter.flags.most_common())
+        report.months = sorted(writer.months)
+        entry = _record(item, store, report, sha256, identity, counter, previous)
+        # One commit: the old identity's rows go, the new rows and their record arrive.
+        commit_batch(store, actions, entry, replaces={e.batch_id for e in previous})
     except BaseException:
         quarantine.abort()
         flagged.abort()
         writer.abort()
         raise
-    report.read, report.loaded, report.quarantined = (
-        counter.read,
-        counter.loaded,
-        counter.quarantined,
-    )
-    report.warnings = warnings.messages()
-    report.batch_id = batch_id
-    report.quarantine_file = quarantine_file
-    report.quarantine_reasons = dict(quarantine.reasons.most_common())
-    report.warning_reasons = dict(counter.flags.most_common())
-    report.months = sorted(writer.months)
-    ledger.append(
-        LedgerEntry(
-            batch_id=batch_id,
-            path=str(item.path.resolve()),
-            size=counter.bytes_total,
-            sha256=sha256,
-            format=item.format,
-            source=item.source,
-            read=report.read,
-            loaded=report.loaded,
-            quarantined=report.quarantined,
-            months=report.months,
-            ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
-            files=[str(f.relative_to(store.root)) for f in files],
-            quarantine_file=str(quarantine_file.relative_to(store.root))
-            if quarantine_file
-            else None,
-            warnings=report.warnings,
-            replaces=[e.batch_id for e in previous],
-        )
-    )
     counter.emit(counter.bytes_total, done=True)
     return report
+
+
+def _skip_reason(
+    identity: str,
+    sha256: str,
+    entries: list[LedgerEntry],
+    previous: list[LedgerEntry],
+    replace: bool,
+    allow_duplicate: bool,
+) -> tuple[str, str] | None:
+    """(batch id, warning) when the file must not be loaded; None to load it."""
+    if previous and not replace:
+        first = previous[0]
+        return first.batch_id, (
+            f"{identity} was already loaded as batch {first.batch_id} at {first.ingested_at}; "
+            "use --replace to restate it (or --batch-key to load it as another batch)"
+        )
+    same = [e for e in entries if e.sha256 == sha256 and e not in previous]
+    if same and not allow_duplicate:
+        first = same[0]
+        return first.batch_id, (
+            f"the same content was already loaded as {first.identity} (batch "
+            f"{first.batch_id}); skipped so no line counts twice (--allow-duplicate loads it)"
+        )
+    return None
+
+
+def _record(
+    item: _Planned,
+    store: Store,
+    report: FileReport,
+    sha256: str,
+    identity: str,
+    counter: _Counter,
+    previous: list[LedgerEntry],
+) -> LedgerEntry:
+    """The ingest record that travels in the batch's commit."""
+    assert report.batch_id is not None and item.format is not None
+    return LedgerEntry(
+        batch_id=report.batch_id,
+        path=str(item.path.resolve()),
+        size=counter.bytes_total,
+        sha256=sha256,
+        format=item.format,
+        source=item.source,
+        read=report.read,
+        loaded=report.loaded,
+        quarantined=report.quarantined,
+        months=report.months,
+        ingested_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        identity=identity,
+        quarantine_file=str(report.quarantine_file.relative_to(store.root))
+        if report.quarantine_file
+        else None,
+        quarantine_reasons=[
+            {"field": f, "reason": r, "rows": n} for (f, r), n in report.quarantine_reasons.items()
+        ],
+        warnings=report.warnings,
+        warnings_file=str(report.warnings_file.relative_to(store.root))
+        if report.warnings_file
+        else None,
+        warning_reasons=[
+            {"field": f, "reason": r, "rows": n} for (f, r), n in report.warning_reasons.items()
+        ],
+        replaces=[e.batch_id for e in previous],
+    )
 
 
 def _batches(item: _Planned, options: ReadOptions) -> Iterator[StagingBatch]:

@@ -46,7 +46,9 @@ class IngestOptions:
     provider file to enrich lines with taxonomy and state. ``batch_rows`` bounds memory per
     batch; ``limits`` are the plausibility bounds of validation. ``strict`` quarantines rows
     whose identifiers or descriptive values fail validation, instead of loading them with
-    those values unknown (see :mod:`claimscope.ingest.validate`).
+    those values unknown (see :mod:`claimscope.ingest.validate`). ``batch_key`` names the
+    loaded file's identity instead of its file name (``--replace`` replaces by identity);
+    ``allow_duplicate`` loads content already in the store under another identity.
     """
 
     year: int | None = None
@@ -54,6 +56,8 @@ class IngestOptions:
     batch_rows: int = 500_000
     limits: Limits = field(default_factory=Limits)
     strict: bool = False
+    batch_key: str | None = None
+    allow_duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -174,7 +178,7 @@ class IngestReport:
             "read": self.read,
             "loaded": self.loaded,
             "quarantined": self.quarantined,
-            "warnings": self.warned,
+            "warning_count": self.warned,
             "rejected_files": len(self.rejected),
             "quarantine_path": str(self.quarantine_path),
         }

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from claimscope import __version__
-from claimscope.analysis.describe import perturbation_text, store_text
 from claimscope.analysis.drilldown import DrilldownResult
+from claimscope.analysis.run import AsOf
 from claimscope.insight import charts
+from claimscope.insight.describe import perturbation_text, store_text
 from claimscope.insight.report_data import ReportData, ReportRequest, gather_report
 from claimscope.insight.report_figures import family_extent, family_name, period_text, unit_of
 from claimscope.insight.report_prose import (
@@ -84,9 +85,11 @@ class Report:
         return [b for s in self.sections for b in s.blocks if isinstance(b, Chart)]
 
 
-def run_report(store_root: Path, request: ReportRequest, *, engine: str = "duckdb") -> Report:
+def run_report(
+    store_root: Path, request: ReportRequest, *, engine: str = "duckdb", as_of: AsOf = None
+) -> Report:
     """Gather every figure from the store and lay the report out (``claimscope report``)."""
-    return build_report(gather_report(store_root, request, engine=engine))
+    return build_report(gather_report(store_root, request, engine=engine, as_of=as_of))
 
 
 def build_report(data: ReportData) -> Report:

@@ -1,4 +1,4 @@
-"""What a store holds, per source, from its ledger (no scan of the claim lines)."""
+"""What a store holds, per source, from the ingest records in its log (no scan of lines)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from claimscope.store.layout import Store, StoreError
+from claimscope.store.layout import Store
 from claimscope.store.ledger import Ledger
 
 
@@ -36,13 +36,11 @@ class SourceSummary:
         }
 
 
-def summarise_store(root: Path) -> list[SourceSummary]:
-    """Sources in the store at ``root``, by name, from the ingest ledger."""
-    store = Store(root)
-    if not store.lines_dir.is_dir():
-        raise StoreError(f"no claimscope store at {root}: load data with `claimscope ingest PATH`")
+def summarise_store(root: Path, as_of: str | int | None = None) -> list[SourceSummary]:
+    """Sources in the store at ``root`` (at version ``as_of``), by name, from the records."""
+    store = Store.open(root, create=False)
     summaries: dict[str, SourceSummary] = {}
-    for entry in Ledger(store.ledger_path).entries():
+    for entry in Ledger(store, as_of).entries():
         summary = summaries.setdefault(entry.source, SourceSummary(entry.source))
         summary.formats.add(entry.format)
         summary.files += 1

@@ -1,6 +1,10 @@
 """Opening the stored claim lines as an Ibis table on the chosen engine.
 
-This is the one place that knows how an engine reaches the Parquet files. DuckDB is the
+This is the one place that knows how an engine reaches the data files. A connection fixes
+ONE version of the claim table (the latest, or the one ``as_of`` names) the first time it is
+asked for lines, and reads exactly that version's file list from then on: a commit, a
+compaction or a replace running beside it changes nothing it sees, and it takes no lock.
+Months are pruned on the log's partition values before any file is opened. DuckDB is the
 default (embedded, nothing to run); PySpark is for stores that outgrow one machine. The
 analysis layer receives an Ibis table and never learns which engine is behind it.
 """
@@ -8,7 +12,6 @@ analysis layer receives an Ibis table and never learns which engine is behind it
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -16,76 +19,32 @@ from typing import Any, Final
 import ibis
 import ibis.expr.types as ir
 
+from claimscope.schema import CLAIM_LINE
 from claimscope.store.layout import Store, StoreError
+from claimscope.store.table import PARTITION, DataFile, Snapshot, snapshot
 
 ENGINES: Final = ("duckdb", "pyspark")
 
 
-@dataclass(frozen=True)
-class LinesSelection:
-    """Which stored files a query needs; months are pruned by directory before any read."""
-
-    files: tuple[Path, ...]
-    sources: tuple[str, ...]
-
-
-def select_files(
-    store_root: Path,
-    *,
-    sources: Sequence[str] = (),
-    month_from: date | None = None,
-    month_to: date | None = None,
-) -> LinesSelection:
-    """The Parquet files under ``store_root`` for the given sources and month range.
-
-    Files live under the month their rows start in. A row is only counted when its whole
-    period lies inside the range, so pruning directories on the start month loses nothing.
-    """
-    lines_root = Store(store_root).lines_dir
-    if not lines_root.is_dir():
-        raise StoreError(
-            f"no claim lines in store {store_root}: load some with `claimscope ingest PATH`"
-        )
-    wanted = set(sources)
-    files: list[Path] = []
-    found_sources: set[str] = set()
-    for source_dir in sorted(p for p in lines_root.iterdir() if p.is_dir()):
-        if wanted and source_dir.name not in wanted:
-            continue
-        for month_dir in sorted(p for p in source_dir.iterdir() if p.is_dir()):
-            if not _month_dir_in_range(month_dir.name, month_from, month_to):
-                continue
-            parts = sorted(month_dir.glob("*.parquet"))
-            if parts:
-                files.extend(parts)
-                found_sources.add(source_dir.name)
-    if wanted - found_sources and not files:
-        missing = ", ".join(sorted(wanted - found_sources))
-        raise StoreError(f"store {store_root} has no lines for source(s) {missing}")
-    return LinesSelection(files=tuple(files), sources=tuple(sorted(found_sources)))
-
-
-def _month_dir_in_range(name: str, month_from: date | None, month_to: date | None) -> bool:
-    try:
-        year, month = (int(x) for x in name.split("-"))
-        first = date(year, month, 1)
-    except ValueError:
-        return False
-    if month_to is not None and first > month_to:
-        return False
-    return month_from is None or first >= month_from
-
-
 class Connection:
-    """An Ibis backend plus the knowledge of where the store's claim lines are."""
+    """An Ibis backend plus one fixed version of the store's claim lines."""
 
-    def __init__(self, store_root: Path, engine: str = "duckdb", **engine_options: Any):
+    def __init__(
+        self,
+        store_root: Path,
+        engine: str = "duckdb",
+        *,
+        as_of: str | int | None = None,
+        **engine_options: Any,
+    ):
         if engine not in ENGINES:
             raise StoreError(f"unknown engine {engine!r}; choose one of {', '.join(ENGINES)}")
         self.store_root = Path(store_root)
         self.engine = engine
+        self.as_of = as_of
         self._engine_options = engine_options
         self._backend: Any = None
+        self._snapshot: Snapshot | None = None
 
     @property
     def backend(self) -> Any:
@@ -94,6 +53,13 @@ class Connection:
             self._backend = _connect(self.engine, **self._engine_options)
         return self._backend
 
+    @property
+    def snapshot(self) -> Snapshot:
+        """The version this connection reads, fixed on first use."""
+        if self._snapshot is None:
+            self._snapshot = snapshot(Store(self.store_root), self.as_of)
+        return self._snapshot
+
     def lines(
         self,
         *,
@@ -101,29 +67,63 @@ class Connection:
         month_from: date | None = None,
         month_to: date | None = None,
     ) -> ir.Table:
-        """The canonical claim lines as an Ibis table, pruned to the sources and months asked."""
-        selection = select_files(
-            self.store_root, sources=sources, month_from=month_from, month_to=month_to
-        )
-        if not selection.files:
-            raise StoreError(
-                f"store {self.store_root} has no claim lines for the period asked; "
-                "`claimscope sources` lists what is loaded"
-            )
-        return self._read(selection.files)
+        """The canonical claim lines as an Ibis table, pruned to the months asked.
 
-    def _read(self, files: Sequence[Path]) -> ir.Table:
+        Files are filed under the month their rows start in, and a row is only counted when
+        its whole period lies inside the range, so pruning on the start month loses nothing.
+        Sources are filtered by the analysis (a file of a month may hold several sources).
+        """
+        del sources  # filtered as rows: compacted files mix sources
+        files = self.snapshot.files_between(month_from, month_to)
+        if not files:
+            raise StoreError(
+                f"store {self.store_root} (version {self.snapshot.version}) has no claim lines "
+                "for the period asked; `claimscope status` lists what is loaded"
+            )
+        _check_present(files, self.snapshot.version)
+        return self._read(files)
+
+    def _read(self, files: Sequence[DataFile]) -> ir.Table:
+        paths = [str(f.path) for f in files]
         if self.engine == "duckdb":
-            return self.backend.read_parquet([str(f) for f in files], hive_partitioning=False)
-        # Spark reads one path (globs allowed); row filters prune by Parquet statistics.
-        table: ir.Table = self.backend.read_parquet(Store(self.store_root).lines_glob)
-        return table
+            # union_by_name: files written before a column was added read it as null.
+            table = self.backend.read_parquet(paths, hive_partitioning=True, union_by_name=True)
+        else:
+            table = self._spark_read(paths)
+        # The month comes from the folder name: typed as the schema says, put back in place.
+        table = table.mutate(**{PARTITION: table[PARTITION].cast("date")})
+        absent = {  # a column no file of this version has yet: null, as Delta readers give it
+            f.name: ibis.null().cast(ibis.dtype(f.type))
+            for f in CLAIM_LINE
+            if f.name not in table.columns
+        }
+        return table.mutate(**absent).select(*CLAIM_LINE.names)
+
+    def _spark_read(self, paths: list[str]) -> ir.Table:
+        session = self.backend._session
+        # basePath: Spark takes the month from the service_month=... folder names.
+        reader = session.read.option("basePath", str(Store(self.store_root).table_dir))
+        frame = reader.option("mergeSchema", "true").parquet(*paths)
+        name = f"claim_lines_v{self.snapshot.version}_{id(self)}"
+        frame.createOrReplaceTempView(name)
+        result: ir.Table = self.backend.table(name)
+        return result
 
     def close(self) -> None:
         """Release the engine (stops a Spark session this connection started)."""
         if self._backend is not None and self.engine == "duckdb":
             self._backend.disconnect()
         self._backend = None
+
+
+def _check_present(files: Sequence[DataFile], version: int) -> None:
+    """Fail naming the first file the version needs that is gone (never drop rows silently)."""
+    for data_file in files:
+        if not data_file.path.is_file():
+            raise StoreError(
+                f"store file {data_file.path} of version {version} is missing; "
+                "`claimscope check` reports the damage"
+            )
 
 
 def _connect(engine: str, **options: Any) -> Any:

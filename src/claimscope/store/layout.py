@@ -2,16 +2,17 @@
 
 A store is one directory::
 
-    <root>/lines/<source>/<YYYY-MM>/part-<batch_id>-<n>.parquet   canonical claim lines
-    <root>/quarantine/<batch_id>.csv                              rows that were not loaded
-    <root>/ledger.jsonl                                           one JSON line per ingested file
-    <root>/secret.key                                             per-store pseudonymisation key
-    <root>/.staging/<batch_id>/                                   files of a batch being written
+    <root>/claims/                         the claim lines: one Delta Lake table
+    <root>/claims/_delta_log/              its transaction log (versions, ingest records)
+    <root>/claims/service_month=YYYY-MM-01/part-<batch_id>-<n>.parquet   data files
+    <root>/quarantine/<batch_id>.csv       rows that were not loaded
+    <root>/secret.key                      per-store pseudonymisation key
+    <root>/.lock                           writers' lock (readers never take it)
 
-Directory names carry no ``key=value`` pairs on purpose: Spark and DuckDB hive-partition
-discovery would otherwise add columns that collide with the physical ``source`` column.
-Files of a batch are written under ``.staging`` and moved into ``lines/`` only when the whole
-input file has been read, so a failed ingest leaves nothing behind in ``lines/``.
+Which data files hold the store's rows is decided by the table's log alone (see
+:mod:`claimscope.store.table`): a file in ``claims/`` that no version references (left by a
+killed writer) is never read. Stores written before the Delta table kept Parquet files under
+``lines/<source>/<YYYY-MM>/`` and a ``ledger.jsonl``; ``claimscope upgrade`` converts them.
 """
 
 from __future__ import annotations
@@ -64,19 +65,39 @@ class Store:
     def open(cls, root: Path | str | None = None, *, create: bool = True) -> Store:
         """Open the store at ``root`` (default :func:`default_store_root`).
 
-        With ``create=True`` missing directories are made; otherwise a missing store raises
-        :class:`StoreError` naming the path.
+        With ``create=True`` missing directories are made (the table itself is created by the
+        first ingest); otherwise a store with no claim table raises :class:`StoreError`.
         """
         store = cls(Path(root) if root is not None else default_store_root())
         if create:
-            for folder in (store.lines_dir, store.quarantine_dir, store.staging_dir):
-                folder.mkdir(parents=True, exist_ok=True)
-        elif not store.lines_dir.is_dir():
-            raise StoreError(f"no claimscope store at {store.root} (expected {store.lines_dir})")
+            store.quarantine_dir.mkdir(parents=True, exist_ok=True)
+        elif not store.has_table():
+            raise StoreError(store.missing_message())
         return store
+
+    def has_table(self) -> bool:
+        return (self.table_dir / "_delta_log").is_dir()
+
+    def has_old_layout(self) -> bool:
+        """True for a store still in the pre-Delta layout (``lines/`` folders, a ledger)."""
+        return self.lines_dir.is_dir() or self.ledger_path.exists()
+
+    def missing_message(self) -> str:
+        if self.has_old_layout():
+            return (
+                f"store {self.root} uses the old file layout: run `claimscope upgrade --store "
+                f"{self.root}` (or ingest a file) to convert it to a Delta table"
+            )
+        return f"no claimscope store at {self.root}: load data with `claimscope ingest PATH`"
+
+    @property
+    def table_dir(self) -> Path:
+        """The Delta table of claim lines."""
+        return self.root / "claims"
 
     @property
     def lines_dir(self) -> Path:
+        """Old layout only: ``lines/<source>/<YYYY-MM>/*.parquet``."""
         return self.root / "lines"
 
     @property
@@ -84,11 +105,8 @@ class Store:
         return self.root / "quarantine"
 
     @property
-    def staging_dir(self) -> Path:
-        return self.root / ".staging"
-
-    @property
     def ledger_path(self) -> Path:
+        """Old layout only: one JSON line per ingested file."""
         return self.root / "ledger.jsonl"
 
     @property
@@ -99,39 +117,8 @@ class Store:
     def lock_path(self) -> Path:
         return self.root / ".lock"
 
-    @property
-    def lines_glob(self) -> str:
-        """Glob matching every claim-line Parquet file (for DuckDB / Spark readers)."""
-        return str(self.lines_dir / "*" / "*" / "*.parquet")
-
-    def source_dir(self, source: str) -> Path:
-        return self.lines_dir / check_source_label(source)
-
-    def month_dir(self, source: str, month: str) -> Path:
-        """Folder of one source's lines for ``month`` given as ``YYYY-MM``."""
-        return self.source_dir(source) / month
-
     def quarantine_file(self, batch_id: str) -> Path:
         return self.quarantine_dir / f"{batch_id}.csv"
-
-    def batch_staging_dir(self, batch_id: str) -> Path:
-        return self.staging_dir / batch_id
-
-    def parquet_files(self, source: str | None = None) -> list[Path]:
-        """Every claim-line file in the store (or of one source), sorted by path."""
-        base = self.source_dir(source) if source else self.lines_dir
-        pattern = "*/*.parquet" if source else "*/*/*.parquet"
-        return sorted(base.glob(pattern))
-
-    def batch_files(self, source: str, batch_id: str) -> list[Path]:
-        """The claim-line files one batch wrote for ``source``."""
-        return sorted(self.source_dir(source).glob(f"*/part-{batch_id}-*.parquet"))
-
-    def sources(self) -> list[str]:
-        """Source labels that have at least one folder of lines."""
-        if not self.lines_dir.is_dir():
-            return []
-        return sorted(p.name for p in self.lines_dir.iterdir() if p.is_dir())
 
     @contextmanager
     def lock(self) -> Iterator[None]:

@@ -1,25 +1,25 @@
-"""The store's ledger: one JSON line per ingested file.
+"""The store's ingest records, read from the claim table's log.
 
-Each line records what was loaded from which file (by SHA-256), so a file already in the
-store is recognised and skipped, and a batch can be replaced or traced back. The ledger lists
-live batches only: replacing a batch rewrites the ledger without the old entry (atomically,
-via a temporary file) and the new entry names the batch ids it replaced.
+Each ingest of a file is one Delta commit; its record (file, content hash, format, source,
+counts, months, quarantine reasons, time) is that commit's metadata, so data and record are
+written by the same atomic step and can never disagree. The live records of a version are
+the ingest records up to it that no later commit (a ``--replace``) superseded.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
-import os
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from claimscope.store.layout import Store
+from claimscope.store.table import Commit, commits
+
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One ingested file."""
+    """One ingested file, as recorded in the commit that loaded it."""
 
     batch_id: str
     path: str
@@ -32,67 +32,65 @@ class LedgerEntry:
     quarantined: int
     months: list[str]
     ingested_at: str
-    files: list[str] = field(default_factory=list)
+    identity: str = ""
     quarantine_file: str | None = None
+    quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    warnings_file: str | None = None
+    # Loaded rows whose identifier or description failed validation: [{field, reason, rows}].
+    warning_reasons: list[dict[str, Any]] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
+    version: int | None = None
 
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out.pop("version")
+        return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> LedgerEntry:
+    def from_dict(cls, data: dict[str, Any], version: int | None = None) -> LedgerEntry:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
+        known["version"] = version
         return cls(**known)
 
 
-class LedgerError(Exception):
-    """A ledger line cannot be parsed."""
+def identity_of(source: str, name: str) -> str:
+    """A loaded file's identity: its source and its name (or the batch key given instead)."""
+    return f"{source}/{name}"
+
+
+def live_entries(history: list[Commit]) -> list[LedgerEntry]:
+    """Ingest records of ``history`` not replaced by a later commit, oldest first."""
+    entries: dict[str, LedgerEntry] = {}
+    for item in history:
+        for batch_id in item.record.get("replaces", []):
+            entries.pop(batch_id, None)
+        # One ingest per commit; an upgrade commit carries every batch of the old store.
+        for ingest in [item.record.get("ingest"), *item.record.get("ingests", [])]:
+            if ingest:
+                entry = LedgerEntry.from_dict(ingest, item.version)
+                entries[entry.batch_id] = entry
+    return list(entries.values())
 
 
 class Ledger:
-    """Read and update ``ledger.jsonl``. Writers hold the store lock while calling it."""
+    """The live ingest records of the store (at one version, default the latest)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    def __init__(self, store: Store, as_of: str | int | None = None) -> None:
+        self.store = store
+        self.as_of = as_of
 
     def entries(self) -> list[LedgerEntry]:
-        """All live entries, oldest first."""
-        if not self.path.exists():
+        """Live records, oldest first (none for a store without a table yet)."""
+        if not self.store.has_table():
             return []
-        out = []
-        with self.path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    out.append(LedgerEntry.from_dict(json.loads(line)))
-                except (ValueError, TypeError) as exc:
-                    raise LedgerError(f"{self.path} line {number}: {exc}") from exc
-        return out
+        return live_entries(commits(self.store, upto=self.as_of))
 
-    def find(self, sha256: str, source: str) -> list[LedgerEntry]:
-        """Entries that loaded a file with this content into ``source``."""
-        return [e for e in self.entries() if e.sha256 == sha256 and e.source == source]
+    def by_identity(self, identity: str) -> list[LedgerEntry]:
+        return [e for e in self.entries() if e.identity == identity]
 
-    def append(self, entry: LedgerEntry) -> None:
-        """Add one entry (flushed and synced before returning)."""
-        with self.path.open("a", encoding="utf-8") as handle:
-            handle.write(entry.to_json() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-
-    def remove(self, batch_ids: Iterable[str]) -> None:
-        """Drop the entries of ``batch_ids``, rewriting the ledger atomically."""
-        drop = set(batch_ids)
-        keep = [e for e in self.entries() if e.batch_id not in drop]
-        tmp = self.path.with_suffix(".jsonl.tmp")
-        with tmp.open("w", encoding="utf-8") as handle:
-            for entry in keep:
-                handle.write(entry.to_json() + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, self.path)
+    def by_content(self, sha256: str) -> list[LedgerEntry]:
+        return [e for e in self.entries() if e.sha256 == sha256]
 
 
 def file_sha256(path: Path) -> str:

@@ -1,20 +1,21 @@
-"""Write canonical claim lines of one ingest batch into the store.
+"""Write canonical claim lines of one ingest batch as data files of the claim table.
 
 Rows are buffered up to ``flush_rows``; each flush sorts the buffer by ``service_month`` and
 ``hcpcs_code`` and appends it, month by month, as row groups to one Parquet file per month
-touched (``part-<batch_id>-<n>.parquet``). Flushes run on a background thread, so sorting and
-Parquet encoding overlap with the reading and validation of the next rows (2 cores busy);
-at most one flush is in flight, which bounds memory to about two buffers. A file with fewer
-rows than ``flush_rows`` therefore gives fully sorted month files; a larger one gives month
-files whose row groups are each sorted. :meth:`BatchWriter.commit` moves the files into
-``lines/<source>/<YYYY-MM>/``; :meth:`BatchWriter.abort` deletes them.
+touched (``service_month=YYYY-MM-01/part-<batch_id>-<n>.parquet`` in the table folder; the
+month is the partition value, not a column of the file). Flushes run on a background
+thread, so sorting and Parquet encoding overlap with the reading and validation of the next
+rows (2 cores busy); at most one flush is in flight, which bounds memory to about two
+buffers. :meth:`BatchWriter.finish` closes the files and returns their Delta add actions,
+which :func:`claimscope.store.table.commit` makes visible in one commit; until then no
+reader sees them, and :meth:`BatchWriter.abort` deletes them.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
+import json
+from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Final
@@ -23,9 +24,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake.transaction import AddAction
 
 from claimscope.schema import CLAIM_LINE
-from claimscope.store.layout import Store
+from claimscope.store.layout import Store, StoreError
+from claimscope.store.table import PARTITION, now_millis
 
 DEFAULT_FLUSH_ROWS: Final = 1_000_000
 ROW_GROUP_ROWS: Final = 512 * 1024
@@ -50,19 +53,30 @@ WRITE_SCHEMA: Final = pa.schema(
         for f in CLAIM_LINE
     ]
 )
+# What a data file holds: every column but the partition column (its value is in the log).
+FILE_SCHEMA: Final = pa.schema([f for f in WRITE_SCHEMA if f.name != PARTITION])
+# Min/max statistics copied into the add actions, so Delta readers (Spark, Databricks) can
+# skip files by code, source or batch as they do for files Delta writers made.
+LOG_STATISTICS: Final = ("source", "hcpcs_code", "batch_id")
 
 
 class BatchWriter:
-    """Collects canonical tables for one (source, batch) and writes sorted Parquet files."""
+    """Collects canonical tables for one (source, batch) and writes sorted data files."""
 
     def __init__(
-        self, store: Store, source: str, batch_id: str, *, flush_rows: int = DEFAULT_FLUSH_ROWS
+        self,
+        store: Store,
+        source: str,
+        batch_id: str,
+        *,
+        flush_rows: int = DEFAULT_FLUSH_ROWS,
+        prefix: str = "part",
     ) -> None:
         self.store = store
         self.source = source
         self.batch_id = batch_id
         self.flush_rows = flush_rows
-        self.staging = store.batch_staging_dir(batch_id)
+        self.prefix = prefix
         self._pending: list[pa.Table] = []
         self._pending_rows = 0
         self._writers: dict[str, pq.ParquetWriter] = {}
@@ -70,9 +84,6 @@ class BatchWriter:
         self._job: Future[None] | None = None
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="claimscope-flush")
         self._encoders = ThreadPoolExecutor(_ENCODE_THREADS, thread_name_prefix="claimscope-encode")
-        if self.staging.exists():
-            shutil.rmtree(self.staging)
-        self.staging.mkdir(parents=True)
 
     @property
     def months(self) -> set[str]:
@@ -101,7 +112,19 @@ class BatchWriter:
     def _wait(self) -> None:
         if self._job is not None:
             job, self._job = self._job, None
-            job.result()  # re-raises a failure of the background flush here
+            with self._store_errors():
+                job.result()  # re-raises a failure of the background flush here
+
+    @contextlib.contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        """A failure to write (disk full, file too large) is the store's, not the input's."""
+        try:
+            yield
+        except OSError as exc:
+            raise StoreError(
+                f"cannot write to the store at {self.store.root}: {exc.strerror or exc}; "
+                "nothing of this file was committed"
+            ) from exc
 
     def _flush(self, tables: list[pa.Table]) -> None:
         # Cast each part first: a column all null in one batch arrives as plain strings while
@@ -110,45 +133,42 @@ class BatchWriter:
         parts = split_by_month(table)
         for month, _ in parts:
             if month not in self._writers:
-                folder = self.staging / month
-                folder.mkdir(exist_ok=True)
-                path = folder / f"part-{self.batch_id}-{len(self._paths)}.parquet"
+                folder = self.store.table_dir / month_folder(month)
+                folder.mkdir(parents=True, exist_ok=True)
+                path = folder / f"{self.prefix}-{self.batch_id}-{len(self._paths)}.parquet"
                 self._writers[month], self._paths[month] = open_parquet(path), path
         # Month files are independent: encode them on two threads (Parquet releases the GIL).
         jobs = [
-            self._encoders.submit(self._writers[month].write_table, part, ROW_GROUP_ROWS)
+            self._encoders.submit(
+                self._writers[month].write_table, part.drop_columns([PARTITION]), ROW_GROUP_ROWS
+            )
             for month, part in parts
         ]
         for job in jobs:
             job.result()
 
-    def commit(self) -> list[Path]:
-        """Write what is buffered, then move the batch's files into ``lines/``."""
+    def finish(self) -> list[AddAction]:
+        """Write what is buffered, close the files and return their add actions."""
         self._submit()
         self._wait()
-        self._close_writers()
+        with self._store_errors():
+            self._close_writers()
         self._pool.shutdown()
         self._encoders.shutdown()
-        final = []
-        for month, path in sorted(self._paths.items()):
-            target_dir = self.store.month_dir(self.source, month)
-            target_dir.mkdir(parents=True, exist_ok=True)
-            target = target_dir / path.name
-            os.replace(path, target)
-            final.append(target)
-        shutil.rmtree(self.staging, ignore_errors=True)
-        return final
+        return [add_action(self.store, path) for _, path in sorted(self._paths.items())]
 
     def abort(self) -> None:
-        """Discard everything this batch wrote."""
+        """Discard everything this batch wrote (nothing of it was committed)."""
         self._pending = []
         # The batch is being thrown away: an error of its last flush no longer matters.
         with contextlib.suppress(Exception):
             self._wait()
         self._pool.shutdown(cancel_futures=True)
         self._encoders.shutdown(cancel_futures=True)
-        self._close_writers()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        with contextlib.suppress(Exception):
+            self._close_writers()
+        for path in self._paths.values():
+            path.unlink(missing_ok=True)
 
     def _close_writers(self) -> None:
         for writer in self._writers.values():
@@ -209,10 +229,10 @@ def split_by_month(table: pa.Table) -> list[tuple[str, pa.Table]]:
     return out
 
 
-def to_write_schema(table: pa.Table) -> pa.Table:
-    """Cast columns to :data:`WRITE_SCHEMA` (strings dictionary-encoded or plain, as decided)."""
+def to_write_schema(table: pa.Table, schema: pa.Schema = WRITE_SCHEMA) -> pa.Table:
+    """Cast columns to ``schema`` (strings dictionary-encoded or plain, as decided)."""
     columns = []
-    for name, target in zip(table.column_names, WRITE_SCHEMA, strict=True):
+    for name, target in zip(table.column_names, schema, strict=True):
         column = table.column(name)
         if column.type != target.type:
             column = (
@@ -221,41 +241,55 @@ def to_write_schema(table: pa.Table) -> pa.Table:
                 else column.cast(target.type)
             )
         columns.append(column)
-    return pa.Table.from_arrays(columns, schema=WRITE_SCHEMA)
+    return pa.Table.from_arrays(columns, schema=schema)
 
 
-def open_parquet(path: Path) -> pq.ParquetWriter:
-    """A store file writer: zstd, dictionary encoding, statistics for pruning."""
-    return pq.ParquetWriter(
-        path,
-        WRITE_SCHEMA,
-        compression=COMPRESSION,
-        # Dictionary pages for strings only: for ids and amounts the attempt costs write time
-        # and falls back to plain pages anyway. Row numbers ascend: delta-encoded.
-        use_dictionary=[f.name for f in WRITE_SCHEMA if pa.types.is_dictionary(f.type)],
-        column_encoding={"source_row": "DELTA_BINARY_PACKED"},
-        write_statistics=list(STATISTICS_COLUMNS),
-        store_schema=False,  # readers see plain strings even where we wrote dictionaries
+def month_folder(month: str) -> str:
+    """The partition folder of ``YYYY-MM`` (Hive style, as Delta writers name it)."""
+    return f"{PARTITION}={month}-01"
+
+
+def add_action(store: Store, path: Path) -> AddAction:
+    """The Delta add action of a finished data file: size, partition, row count and stats."""
+    metadata = pq.read_metadata(path)
+    relative = path.relative_to(store.table_dir).as_posix()
+    month = relative.split("/", 1)[0].split("=", 1)[1]
+    return AddAction(
+        path=relative,
+        size=path.stat().st_size,
+        partition_values={PARTITION: month},
+        modification_time=now_millis(),
+        data_change=True,
+        stats=json.dumps(file_stats(metadata)),
     )
 
 
-def remove_batch(store: Store, source: str, batch_id: str) -> list[Path]:
-    """Delete one batch's line files (and its quarantine file); returns what was removed.
+def file_stats(metadata: pq.FileMetaData) -> dict[str, object]:
+    """Delta statistics (row count, min/max of a few string columns) from a Parquet footer."""
+    names = metadata.schema.names
+    low: dict[str, str] = {}
+    high: dict[str, str] = {}
+    for name in LOG_STATISTICS:
+        index = names.index(name)
+        for group in range(metadata.num_row_groups):
+            stats = metadata.row_group(group).column(index).statistics
+            if stats is None or not stats.has_min_max:
+                continue
+            low[name] = min(low.get(name, stats.min), stats.min)
+            high[name] = max(high.get(name, stats.max), stats.max)
+    return {"numRecords": metadata.num_rows, "minValues": low, "maxValues": high}
 
-    Rows of the batch inside compacted files (see :mod:`claimscope.store.compact`) are
-    removed by rewriting those files without them (returned too).
-    """
-    from claimscope.store.compact import drop_batch_rows  # compact builds on this module
 
-    removed = store.batch_files(source, batch_id)
-    for path in removed:
-        path.unlink()
-    removed += drop_batch_rows(store, source, batch_id)
-    for folder in {path.parent for path in removed}:
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()
-    quarantine = store.quarantine_file(batch_id)
-    if quarantine.exists():
-        quarantine.unlink()
-        removed.append(quarantine)
-    return removed
+def open_parquet(path: Path, schema: pa.Schema = FILE_SCHEMA) -> pq.ParquetWriter:
+    """A store file writer: zstd, dictionary encoding, statistics for pruning."""
+    return pq.ParquetWriter(
+        path,
+        schema,
+        compression=COMPRESSION,
+        # Dictionary pages for strings only: for ids and amounts the attempt costs write time
+        # and falls back to plain pages anyway. Row numbers ascend: delta-encoded.
+        use_dictionary=[f.name for f in schema if pa.types.is_dictionary(f.type)],
+        column_encoding={"source_row": "DELTA_BINARY_PACKED"},
+        write_statistics=[c for c in STATISTICS_COLUMNS if c in schema.names],
+        store_schema=False,  # readers see plain strings even where we wrote dictionaries
+    )
