@@ -92,12 +92,20 @@ def first_exposed(tables: LinkedTables, kind: CellKind, threshold: int) -> Figur
         atoms = sorted({a for f in group for a in tables.members[f]})
         lp = _programme(tables, atoms, [f for f in group if f in set(shown)], kind)
         column = {a: k for k, a in enumerate(atoms)}
-        for figure in (f for f in small if f in set(group)):
-            objective = np.zeros(lp.n)
-            objective[[column[a] for a in tables.members[figure]]] = 1.0
-            low, high = lp.minimum(objective), lp.maximum(objective)
+        mine = [f for f in small if f in set(group)]
+        objectives = {}
+        for figure in mine:
+            objectives[figure] = np.zeros(lp.n)
+            objectives[figure][[column[a] for a in tables.members[figure]]] = 1.0
+        # Solutions that put every small figure low (and as high as bounded) at once settle
+        # most of them without a solve of their own (BoxLP.observed).
+        lp.explore(sum(objectives.values(), np.zeros(lp.n)))
+        for figure in mine:
             value = tables.value(figure)
             check = value if figure[1] != TOTAL else threshold  # a total: pinned only
+            if not unprotected(*lp.observed(objectives[figure]), kind, threshold, check):
+                continue
+            low, high = lp.minimum(objectives[figure]), lp.maximum(objectives[figure])
             if unprotected(low, high, kind, threshold, check):
                 return figure
     return None
@@ -129,7 +137,11 @@ def _programme(
         rows.append(row)
         rhs.append(1.0)
     a = np.array(rows) if rows else np.zeros((0, n))
-    return BoxLP(a, np.array(rhs), np.zeros(n), np.full(n, np.inf), integer=kind.count)
+    lp = BoxLP(a, np.array(rhs), np.zeros(n), np.full(n, np.inf), integer=kind.count)
+    # The real figures are a solution too (each listed figure's slack: its value minus 1).
+    truth = [float(tables.atoms[a]) for a in atoms] + [tables.value(f) - 1.0 for f in listed]
+    lp.solutions.append(np.array(truth))
+    return lp
 
 
 def _components(tables: LinkedTables, figures: Iterable[Figure]) -> list[list[Figure]]:
