@@ -41,6 +41,9 @@ class BoxLP:
         self.lo = np.asarray(lo, dtype=float)
         self.hi = np.asarray(hi, dtype=float)
         self.integer = integer
+        # Every solution found so far: a figure's values across them lie inside its exact
+        # range, which often settles a question without solving for it (see observed()).
+        self.solutions: list[Array] = []
         if np.any(self.hi < self.lo - 1e-9):
             raise Infeasible("a lower bound exceeds its upper bound")
         found = self._solve(np.zeros(self.n))
@@ -65,7 +68,30 @@ class BoxLP:
         """Largest value of ``c @ x`` (``inf`` when unbounded above)."""
         return -self.minimum(-np.asarray(c, dtype=float))
 
+    def observed(self, c: Array) -> tuple[float, float]:
+        """The smallest and largest ``c @ x`` over the solutions found so far: an inner
+        bound of the exact range (``(inf, -inf)`` before any)."""
+        values = [float(np.asarray(c) @ x) for x in self.solutions]
+        return min(values, default=np.inf), max(values, default=-np.inf)
+
+    def explore(self, c: Array, hi: Array | None = None) -> None:
+        """Find (and keep) a solution minimising ``c @ x``, optionally under tighter upper
+        bounds ``hi``: one solve that puts many figures at an end of their range at once."""
+        saved = self.hi
+        if hi is not None:
+            self.hi = np.minimum(self.hi, np.maximum(hi, self.lo))
+        try:
+            self._solve(np.asarray(c, dtype=float))
+        finally:
+            self.hi = saved
+
     def _solve(self, c: Array) -> OptimizeResult:
+        found = self._highs(c)
+        if found.status == 0 and found.x is not None:
+            self.solutions.append(np.asarray(found.x))
+        return found
+
+    def _highs(self, c: Array) -> OptimizeResult:
         if self.integer:
             constraints = (
                 [LinearConstraint(self.a, self.b, self.b)] if self.a.shape[0] else []
