@@ -34,6 +34,7 @@ def test_help_shows_real_metavars() -> None:
     assert code == 0
     for metavar in ("CODES", "YYYY-MM", "SPECIALTY", "PAYER_TYPE", "FORMAT", "DIR", "N"):
         assert metavar in out
+    assert "VERSION|TIME" in out
     assert "<" not in out  # no <str>, <list[str]>, <int> or <bool> placeholders
 
 

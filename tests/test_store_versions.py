@@ -16,6 +16,7 @@ from claimscope.ingest.pipeline import ingest_paths
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.compact import compact_store
 from claimscope.store.layout import Store, StoreError
+from claimscope.store.ledger import Ledger
 from claimscope.store.maintenance import check_store, vacuum_store
 from claimscope.store.status import store_status
 from claimscope.store.table import commits, read_lines, snapshot
@@ -306,3 +307,23 @@ def test_a_column_added_to_the_schema_widens_the_table(
     ]  # fmt: skip
     assert "source_file" in {f.name for f in table_module.open_table(store).schema().fields}
     assert top_answer(store.root)["total"] == 2 * 77
+
+
+def test_notebook_calls_take_as_of(versions: tuple[Path, dict[int, Any]]) -> None:
+    import claimscope
+
+    root, answers = versions
+    ranking = claimscope.top(root, limit=3, as_of=2).to_dict()
+    assert ranking["data"]["store_version"] == 2 and ranking["total"] == answers[2]["total"]
+    assert claimscope.trend(root, as_of="1").to_dict()["data"]["store_version"] == 1
+
+
+def test_records_survive_checkpoints(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "s")
+    files = [claims_csv(tmp_path / f"f{i}.csv", {"97110": 1}, tag=f"t{i}") for i in range(21)]
+    assert ingest_paths(files, store).loaded == 21
+    assert list((store.table_dir / "_delta_log").glob("*.checkpoint.parquet"))
+    assert len(Ledger(store).entries()) == 21
+    assert store_status(store.root, as_of=3).to_dict()["months"] == [
+        {"month": "2023-01", "lines": 3}
+    ]

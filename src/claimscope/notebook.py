@@ -155,6 +155,7 @@ def top(
     measure: str = "services",
     limit: int = 15,
     engine: str = "duckdb",
+    as_of: str | int | None = None,
     **filters: Any,
 ) -> Analysis:
     """Ranked code shares (``claimscope top``). ``filters``: specialty, payer_type, state, pos,
@@ -163,7 +164,7 @@ def top(
 
     _check(filters)
     query = TopQuery(_filters(codes, period, filters), measure, limit, _privacy(filters))
-    return Analysis("top", run_top(Path(store), query, engine=engine))
+    return Analysis("top", run_top(Path(store), query, engine=engine, as_of=as_of))
 
 
 def trend(
@@ -175,6 +176,7 @@ def trend(
     measure: str = "services",
     limit: int = 5,
     engine: str = "duckdb",
+    as_of: str | int | None = None,
     **filters: Any,
 ) -> Analysis:
     """The leading codes' shares per month, quarter or year (``claimscope trend``)."""
@@ -183,7 +185,7 @@ def trend(
 
     _check(filters)
     query = TrendQuery(_filters(codes, period, filters), measure, grain, limit, _privacy(filters))
-    return Analysis("trend", explain_trend(Path(store), query, engine=engine))
+    return Analysis("trend", explain_trend(Path(store), query, engine=engine, as_of=as_of))
 
 
 def explore(
@@ -193,6 +195,7 @@ def explore(
     *,
     measure: str = "services",
     engine: str = "duckdb",
+    as_of: str | int | None = None,
     **filters: Any,
 ) -> Analysis:
     """Breakdowns of one code by specialty, payer, state, place, ... (``claimscope explore``)."""
@@ -206,6 +209,7 @@ def explore(
         measure=measure,
         privacy=_privacy(filters),
         engine=engine,
+        as_of=as_of,
     )
     return Analysis("explore", result)
 
@@ -222,6 +226,7 @@ def compare(
     seed: int = 42,
     replicates: int = 200,
     engine: str = "duckdb",
+    as_of: str | int | None = None,
     **filters: Any,
 ) -> Analysis:
     """Top-N lists of two or more cohorts side by side (``claimscope compare``)."""
@@ -232,6 +237,6 @@ def compare(
     base = TopQuery(_filters(codes, period, filters), measure, limit, _privacy(filters))
     resolved = resolve_cohorts(list(cohorts), root, Path.cwd())
     result = run_compare(
-        root, resolved, base, ci=ci, seed=seed, replicates=replicates, engine=engine
+        root, resolved, base, ci=ci, seed=seed, replicates=replicates, engine=engine, as_of=as_of
     )
     return Analysis("compare", result)

@@ -78,6 +78,7 @@ class DiffResult:
             "rows": [c.to_dict() for c in self.changes],
             "entered": self.entered,
             "left": self.left,
+            "data": self.after.coverage.to_dict(),
             "suppression": self.after.suppression,
         }
 

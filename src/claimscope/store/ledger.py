@@ -16,8 +16,6 @@ from typing import Any
 from claimscope.store.layout import Store
 from claimscope.store.table import Commit, commits
 
-_HASH_CHUNK = 4 * 1024 * 1024
-
 
 @dataclass(frozen=True)
 class LedgerEntry:
@@ -39,6 +37,8 @@ class LedgerEntry:
     quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     warnings_file: str | None = None
+    # Loaded rows whose identifier or description failed validation: [{field, reason, rows}].
+    warning_reasons: list[dict[str, Any]] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     version: int | None = None
 

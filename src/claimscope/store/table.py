@@ -32,9 +32,14 @@ from claimscope.store.layout import Store, StoreError
 
 PARTITION: Final = "service_month"
 RECORD_KEY: Final = "claimscope"  # key of claimscope's own block in each commit's metadata
-# Checkpoints keep opening a long history fast; the rest are delta-rs defaults (no deletion
-# vectors, no column mapping: readers of the plain file list stay correct).
-TABLE_CONFIG: Final = {"delta.checkpointInterval": "20"}
+# Checkpoints keep opening a long history fast. Commit files are never cleaned up: they hold
+# the ingest records (sources, duplicates, --replace by identity) and every --as-of version.
+# The rest are delta-rs defaults (no deletion vectors, no column mapping: readers of the
+# plain file list stay correct).
+TABLE_CONFIG: Final = {
+    "delta.checkpointInterval": "20",
+    "delta.enableExpiredLogCleanup": "false",
+}
 
 
 @dataclass(frozen=True)
@@ -135,18 +140,33 @@ def open_table(store: Store, as_of: str | int | None = None) -> DeltaTable:
             latest = table.version()
             if isinstance(wanted, int) and wanted > latest:
                 raise StoreError(f"store {store.root} has versions 0..{latest}, not {wanted}")
+            if isinstance(wanted, datetime):
+                wanted = _version_at(table, wanted, store, as_of)
             table.load_as_version(wanted)
-            committed = version_time(table)
-            if isinstance(wanted, datetime) and datetime.fromisoformat(committed) > wanted:
-                raise StoreError(  # delta-rs falls back to the first version; we do not
-                    f"store {store.root} did not exist yet at {as_of} "
-                    f"(version {table.version()} was committed at {committed})"
-                )
     except TableNotFoundError:
         raise StoreError(store.missing_message()) from None
     except DeltaError as exc:
         raise StoreError(f"cannot open version {as_of} of store {store.root}: {exc}") from None
     return table
+
+
+def _version_at(table: DeltaTable, moment: datetime, store: Store, as_of: object) -> int:
+    """The newest version committed at or before ``moment``, by the commit times the log
+    records (the times ``status`` and every output show). delta-rs' own time travel goes by
+    the log files' modification times, a little later than those, so asking for the time an
+    output printed could give the version before it.
+    """
+    millis = int(moment.timestamp() * 1000)
+    history = table.history()
+    eligible = [int(e["version"]) for e in history if int(e.get("timestamp", 0)) <= millis]
+    if not eligible:
+        first = min(history, key=lambda e: int(e["version"]))
+        raise StoreError(
+            f"store {store.root} did not exist yet at {as_of} "
+            f"(version {first['version']} was committed at "
+            f"{iso_time(int(first.get('timestamp', 0)))})"
+        )
+    return max(eligible)
 
 
 def snapshot(store: Store, as_of: str | int | None = None) -> Snapshot:
