@@ -4,8 +4,21 @@ from __future__ import annotations
 
 import json
 import resource
+import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
+
+
+def median_seconds(action: Callable[[], object], repeats: int) -> float:
+    """Median wall time of ``repeats`` runs after one warm-up run (page cache, imports)."""
+    action()
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
 
 
 def peak_rss_mib() -> float:

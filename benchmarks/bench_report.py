@@ -14,13 +14,11 @@ compare + 2 top. Prints peak RSS (VmHWM). Figures depend on the machine and its 
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import peak_rss_mib, synthetic_store
+from _common import median_seconds, peak_rss_mib, synthetic_store
 
 from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.analysis.run import run_top
@@ -30,16 +28,6 @@ from claimscope.insight.report_output import write_report
 from claimscope.insight.run import resolve_cohorts, run_compare
 
 COHORTS = ["rehab", "physical_therapists", "occupational_therapists"]
-
-
-def median_seconds(action: Callable[[], object], repeats: int) -> float:
-    action()  # warm-up: page cache, imports, DuckDB, the vega bundle
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
 
 
 def main() -> None:

@@ -14,6 +14,10 @@ interval of every suppressed value and of sums of suppressed values, and lists v
 It is written independently of ``claimscope.analysis``: interval propagation over linear
 constraints with integrality, to a fixpoint, and for integer tables an exhaustive search
 with propagation that yields exact integer bounds (used when the search stays small).
+
+Whole outputs of linked tables (cohorts that contain each other, trends of every limit next
+to ``top``) are attacked by the integer-programming attacker of
+:mod:`tests.privacy_ip_attacker`, re-exported here.
 """
 
 from __future__ import annotations
@@ -22,6 +26,10 @@ import itertools
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from tests.privacy_ip_attacker import System, add_ranking, add_trend, violations
+
+__all__ = ["Knowledge", "System", "add_ranking", "add_trend", "attack_grid", "violations"]
 
 INF = math.inf
 Key = str

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,7 @@ STORE = write_store(
     Path(tempfile.mkdtemp(prefix="claimscope-openapi-")),
     lines_for("97110", 40, units=2) + lines_for("97140", 30, first_patient=100, state="TX"),
 )
+atexit.register(shutil.rmtree, STORE, True)  # built at import: schemathesis needs the app then
 APP = create_app(STORE)
 client = TestClient(APP)
 

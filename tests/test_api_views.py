@@ -52,7 +52,7 @@ def test_explore_view_has_a_chart_per_breakdown_and_a_state_map(client: TestClie
     body = client.get("/api/view/explore/97110", params=PERIOD).json()
     assert body["result"]["total"] == 80
     assert {"specialty", "payer_type", "state", "trend"} <= set(body["charts"])
-    shaded = body["charts"]["state"]["layer"][1]["transform"][0]["from"]["data"]["values"]
+    shaded = body["charts"]["state"]["transform"][0]["from"]["data"]["values"]
     assert shaded == [{"id": "06", "state": "CA", "share": 1.0, "value": 80}]
 
 

@@ -37,6 +37,20 @@ def test_help_shows_real_metavars() -> None:
     assert "<str>" not in out and "<list[str]>" not in out and "<int>" not in out
 
 
+COMMANDS = ("top", "trend", "explore", "compare", "attribution", "report", "diff", "status",
+            "history", "check", "vacuum", "upgrade", "ingest", "compact", "serve", "synth",
+            "sources", "vocab")  # fmt: skip
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_no_option_shows_a_python_type_as_its_metavar(command: str) -> None:
+    code, out = run(command, "--help")
+    assert code == 0
+    options = [line for line in out.splitlines() if "--" in line]
+    for python_type in ("<str>", "<int>", "<float>", "<list[str]>", "<path>", "<Path>"):
+        assert not [line for line in options if python_type in line], (command, python_type)
+
+
 def test_option_errors_are_one_error_line_plus_usage() -> None:
     code, out = run("top", "--limt", "3")
     assert code == 2

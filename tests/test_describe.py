@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from claimscope.analysis.describe import codes_title, describe, described, filters_text
+from claimscope.insight.describe import codes_title, describe, described, filters_text
 
 
 def payload(**extra: Any) -> dict[str, Any]:
@@ -43,10 +43,18 @@ def test_every_fact_is_named_in_words() -> None:
 
 def test_store_version_and_perturbation_are_shown_when_present() -> None:
     data = {**payload()["data"], "store_version": 7, "store_time": "2026-11-29T10:00:00Z"}
-    perturbation = {"applied": True, "scale": 2}
+    perturbation = {
+        "applied": True,
+        "method": "cell-key",
+        "max_noise": 2,
+        "ptable": {"-1": 0.2},
+        "floor": "no shown count is perturbed below 11",
+    }
     facts = dict(describe("top", payload(data=data, perturbation=perturbation)).facts)
     assert facts["Store"] == "version 7 (2026-11-29T10:00:00Z)"
-    assert facts["Perturbation"] == "applied (scale 2)"
+    assert facts["Perturbation"] == (
+        "applied (cell-key; noise at most +/-2; no shown count is perturbed below 11)"
+    )
     quiet = dict(describe("top", payload(perturbation={"applied": False})).facts)
     assert quiet["Perturbation"] == "none (exact figures)" and "Store" not in quiet
 

@@ -8,7 +8,9 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
+from claimscope.cli import app
 from claimscope.ingest.base import IngestError
 from claimscope.ingest.detect import detect_format
 from claimscope.ingest.pipeline import ingest_paths
@@ -176,3 +178,24 @@ def test_unusable_source_label_is_an_ingest_error(tmp_path: Path) -> None:
     with pytest.raises(IngestError, match="source label 'My Clinic' is not usable"):
         ingest_paths([_csv(tmp_path / "a.csv")], store, source="My Clinic")
     assert not store.has_table()
+
+
+def test_cli_reports_every_file_and_exits_2_when_one_was_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    _csv(folder / "a.csv", rows=3)
+    _truncated_parquet(folder / "b.parquet")
+    _csv(folder / "c.csv", rows=2, code="97140")
+    store = tmp_path / "store"
+    result = CliRunner().invoke(app, ["ingest", str(folder), "--store", str(store),
+                                      "--format", "json"])  # fmt: skip
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert [(Path(f["path"]).name, f["status"]) for f in report["files"]] == [
+        ("a.csv", "loaded"), ("b.parquet", "rejected"), ("c.csv", "loaded"),
+    ]  # fmt: skip
+    assert (report["loaded"], report["rejected_files"]) == (5, 1)
+    assert f"error: {folder / 'b.parquet'}: cannot read as Parquet" in result.stderr
+    # Everything loaded is in: the good files are not re-read next time.
+    again = CliRunner().invoke(app, ["ingest", str(folder / "a.csv"), "--store", str(store)])
+    assert again.exit_code == 0 and "skipped" in again.stdout

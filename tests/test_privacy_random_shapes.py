@@ -35,7 +35,7 @@ MONTHS = ("2023-01", "2023-02", "2023-03")
 PARTS = {"GP": "pt", "GO": "ot", "GN": "slp"}
 COHORTS = {"rehab": ["pt", "ot", "slp"], "pt": ["pt"], "ot": ["ot"]}
 SETTINGS = settings(
-    max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+    max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
 )
 counts = st.integers(min_value=0, max_value=40) | st.integers(min_value=1, max_value=10)
 

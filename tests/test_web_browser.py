@@ -8,6 +8,7 @@ view. Screenshots are kept in .cache/browser-artifacts/ (the path is printed).
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
@@ -130,6 +131,24 @@ def test_top_view_table_chart_and_text(server: str, page: Any) -> None:
     screenshot(page, "top")
 
 
+def test_each_view_downloads_as_csv_json_and_the_report(server: str, page: Any) -> None:
+    page.goto(f"{server}#view=top&{FILTERS}&limit=2")
+    drawn(page)
+    with page.expect_download() as csv_download:
+        page.get_by_role("button", name="Download CSV").click()
+    lines = Path(csv_download.value.path()).read_text().splitlines()
+    assert lines[:2] == ["Ranked codes", "Rank,Code,Name,Value,Share,Explore"]
+    assert lines[2].startswith("1,97110,") and lines[3].startswith("2,97140,")
+    with page.expect_download() as json_download:
+        page.get_by_role("button", name="Download JSON").click()
+    body = json.loads(Path(json_download.value.path()).read_text())
+    assert [r["code"] for r in body["rows"]] == ["97110", "97140"]
+    assert body["query"]["limit"] == 2
+    href = page.get_by_role("link", name="Download report").get_attribute("href")
+    report = page.request.get(server.rstrip("/") + href)
+    assert report.ok and "the top 2 codes" in report.text()
+
+
 def test_explore_link_opens_the_code_with_the_filters(server: str, page: Any) -> None:
     page.goto(f"{server}#view=top&{FILTERS}&payer_type=commercial")
     drawn(page)
@@ -249,3 +268,9 @@ def test_the_report_opens_offline_and_links_to_its_explore_sections(
     assert page.locator("#explore-97110 svg g.mark-shape path").count() > 50
     assert_accessible(page)
     screenshot(page, "report")
+    # Printed: navigation and Explore links drop out, each explore section starts a page.
+    page.emulate_media(media="print")
+    assert not page.locator("nav").is_visible()
+    assert page.locator("#explore-97110").evaluate("e => getComputedStyle(e).breakBefore") == "page"
+    pdf = page.pdf(path=str(ARTIFACTS / "report.pdf"))
+    assert pdf.startswith(b"%PDF") and pdf.count(b"/Type /Page") > 4

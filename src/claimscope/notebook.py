@@ -20,9 +20,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from claimscope.analysis.describe import Description, describe, described
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery, build_filters
-from claimscope.analysis.tables import result_table
+from claimscope.insight.describe import Description, describe, described
+from claimscope.insight.tables import result_table
 
 Values = str | list[str] | tuple[str, ...] | None
 

@@ -194,7 +194,6 @@ def explore_code(
     for dimension, title, expr, labeler in _dimensions():
         if expr is None:
             breakdown = _modifier_breakdown(filtered, plan, title, record, total_cells, privacy)
-            base.notes.append(MODIFIER_NOTE)
         else:
             breakdown = _breakdown(
                 filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy

@@ -102,6 +102,8 @@ def explore_codes(
     for dimension, title, expr, labeler in _dimensions():
         if dimension not in dimensions or expr is None or not shown:
             continue
+        if expr is None:  # overlapping modifier rows: only explore_code builds them
+            raise QueryError(f"the {dimension} breakdown is available per code only (explore)")
         grouped = _grouped(filtered.mutate(key=expr(filtered).fill_null(UNKNOWN)), plan)
         for code, (total, cells) in shown.items():
             records = grouped.get(code, [])

@@ -15,7 +15,6 @@ from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 
 from claimscope import __version__
-from claimscope.analysis.describe import described
 from claimscope.analysis.query import (
     LINE_STATUS_CHOICES,
     MEASURES,
@@ -30,6 +29,7 @@ from claimscope.analysis.trend import GRAINS, TrendQuery
 from claimscope.analysis.vocab import KINDS, vocabulary
 from claimscope.api.docs import install_docs
 from claimscope.api.errors import ERROR_RESPONSES, install_error_handlers
+from claimscope.insight.describe import described
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 from claimscope.privacy import SOURCE_COUNTS, protect_counts
 from claimscope.store.catalog import summarise_store
@@ -168,8 +168,7 @@ def create_app(
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        result = explain_trend(root, query, engine=engine, as_of=as_of)
-        return described("trend", result.to_dict())
+        return described("trend", explain_trend(root, query, engine=engine, as_of=as_of).to_dict())
 
     @app.get("/api/explore/{code}")
     def explore(

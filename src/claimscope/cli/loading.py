@@ -84,7 +84,9 @@ def ingest(
     ] = False,
     batch_key: Annotated[
         str | None,
-        typer.Option("--batch-key", help="Identity of the file instead of its name."),
+        typer.Option(
+            "--batch-key", help="Identity of the file instead of its name.", metavar="KEY"
+        ),
     ] = None,
     allow_duplicate: Annotated[
         bool,
@@ -198,7 +200,9 @@ def _ingest_table(report: IngestReport) -> Table:
             header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
         )
     for f in report.files:
-        note = "; ".join([f.reason] if f.reason else f.warnings)
+        # The reason names the file for the error line; the File column already does here.
+        reason = f.reason.removeprefix(f"{f.path}: ") if f.reason else None
+        note = "; ".join([reason] if reason else f.warnings)
         table.add_row(
             str(f.path),
             f.status,

@@ -15,7 +15,7 @@ from typing import Any
 
 from rich.console import Console
 
-from claimscope.analysis.describe import Description
+from claimscope.insight.describe import Description
 
 
 def _cell(value: Any) -> Any:

@@ -12,10 +12,10 @@ from typing import Any, Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe, described
 from claimscope.analysis.result import CodeRow, TopResult
-from claimscope.analysis.tables import result_table
 from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
+from claimscope.insight.describe import describe, described
+from claimscope.insight.tables import result_table
 from claimscope.privacy import SOURCE_COUNTS
 
 OUTPUT_FORMATS: Final = ("table", "json", "csv", "markdown")

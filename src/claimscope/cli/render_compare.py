@@ -9,10 +9,10 @@ from rich.table import Table
 
 from claimscope.analysis.attribution_report import AttributionReport
 from claimscope.analysis.compare import CompareResult, side_by_side
-from claimscope.analysis.describe import describe, described
-from claimscope.analysis.tables import result_table
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
+from claimscope.insight.describe import describe, described
+from claimscope.insight.tables import result_table
 
 
 def _cohort_cell(cell: dict[str, Any]) -> str:

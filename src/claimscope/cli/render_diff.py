@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
+from dataclasses import replace
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe
 from claimscope.analysis.restatement import DiffResult
-from claimscope.cli.output import csv_text, markdown_footer, print_facts
+from claimscope.cli.output import csv_text, markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import SUPPRESSED, format_share, format_value, to_json
+from claimscope.insight.describe import describe
 
 HEADERS = ("code", "change", "rank before", "rank after", "value before", "value after",
            "share before", "share after")  # fmt: skip
@@ -43,15 +43,14 @@ def print_diff(console: Console, result: DiffResult, fmt: str) -> None:
     unit = "USD" if data["measure"] in ("allowed", "paid") else data["measure"]
     rows = [_cells(r, unit) for r in data["rows"]]
     span = f"version {data['from']['store_version']} -> {data['to']['store_version']}"
-    description = describe("diff", data)
-    title = f"Restatement, {span}: {description.title.split(': ', 1)[-1]}"
-    description = dataclasses.replace(description, title=title)
+    described = describe("diff", {**data, "data": result.after.coverage.to_dict()})
+    description = replace(described, title=f"{described.title}, {span}")
     if fmt == "json":
         console.out(to_json(data), highlight=False)
     elif fmt == "csv":
         console.out(csv_text(description, HEADERS, rows), highlight=False, end="")
     elif fmt == "markdown":
-        lines = [f"## {description.title}", "", "| " + " | ".join(HEADERS) + " |"]
+        lines = [markdown_heading(description), "| " + " | ".join(HEADERS) + " |"]
         lines.append("|" + "---|" * len(HEADERS))
         lines += ["| " + " | ".join(r) + " |" for r in rows]
         console.out("\n".join(lines) + "\n" + markdown_footer(description), highlight=False)

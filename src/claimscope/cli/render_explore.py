@@ -5,10 +5,11 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe, described
 from claimscope.analysis.drilldown import Breakdown, DrilldownResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, format_value, result_csv, to_json
+from claimscope.insight.describe import describe, described
+from claimscope.terminology.codesets import subsection_label
 
 
 def breakdown_table(breakdown: Breakdown, unit: str) -> Table:
@@ -63,7 +64,8 @@ def print_explore(console: Console, result: DrilldownResult, fmt: str) -> None:
         description = describe("explore", result.to_dict())
         console.print(f"[bold]{description.title}[/]", highlight=False)
         total = _total(result, unit)
-        console.print(f"{result.subsection or ''}  ·  total {unit}: {total}", highlight=False)
+        place = f"{subsection_label(result.subsection)}  ·  " if result.subsection else ""
+        console.print(f"{place}total {unit}: {total}", highlight=False)
         for breakdown in result.breakdowns:
             console.print(breakdown_table(breakdown, unit))
         print_facts(console, description)

@@ -7,10 +7,10 @@ from typing import Final
 from rich.console import Console
 from rich.table import Table
 
-from claimscope.analysis.describe import describe, described
 from claimscope.analysis.trend import TrendResult
 from claimscope.cli.output import markdown_footer, markdown_heading, print_facts
 from claimscope.cli.render import format_share, result_csv, to_json
+from claimscope.insight.describe import describe, described
 
 SPARKS: Final = "▁▂▃▄▅▆▇█"
 

@@ -37,7 +37,8 @@ from claimscope.cli.commands import (
 @app.command()
 def report(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for report.html, report.md and charts/.")
+        Path,
+        typer.Option("--out", help="Folder for report.html, report.md and charts/.", metavar="DIR"),
     ] = Path("claimscope-report"),
     cohort: Annotated[
         list[str] | None,
@@ -45,6 +46,7 @@ def report(
             "--cohort",
             help="Cohort(s) as for compare; the first is the headline ranking, two or more "
             "are compared. Repeat.",
+            metavar="COHORT",
         ),
     ] = None,
     codes: CodesOption = "pmr",
@@ -57,7 +59,7 @@ def report(
     source: SourceOption = None,
     status: StatusOption = "all",
     measure: MeasureOption = "services",
-    limit: Annotated[int, typer.Option(help="Number of ranks (N) in each list.")] = 15,
+    limit: Annotated[int, typer.Option(help="Number of ranks (N) in each list.", metavar="N")] = 15,
     ci: Annotated[
         bool, typer.Option("--ci", help="95% intervals and statistical ties (bootstrap).")
     ] = False,

@@ -23,15 +23,20 @@ from claimscope.cli.commands import (
     FormatOption,
     MeasureOption,
     MinCellOption,
+    PayerOption,
+    PerturbOption,
+    PosOption,
+    SourceOption,
+    SpecialtyOption,
+    StateOption,
+    StatusOption,
+    check_format,
+    filters_from,
 )
-from claimscope.cli.render import OUTPUT_FORMATS, to_json
+from claimscope.cli.render import to_json
 
 JsonOption = Annotated[
     str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
-]
-VersionOption = Annotated[
-    str | None,
-    typer.Option("--to", help="Later version or date/time (default latest).", metavar="VERSION"),
 ]
 
 
@@ -88,30 +93,48 @@ def diff(
     from_version: Annotated[
         str, typer.Option("--from", help="Earlier version or date/time.", metavar="VERSION")
     ],
-    to_version: VersionOption = None,
+    to_version: Annotated[
+        str | None,
+        typer.Option(
+            "--to", help="Later version or date/time (default latest).", metavar="VERSION"
+        ),
+    ] = None,
     codes: CodesOption = "pmr",
+    period_from: Annotated[
+        str | None, typer.Option("--period-from", help="First month ranked.", metavar="YYYY-MM")
+    ] = None,
+    period_to: Annotated[
+        str | None, typer.Option("--period-to", help="Last month ranked.", metavar="YYYY-MM")
+    ] = None,
+    specialty: SpecialtyOption = None,
+    payer_type: PayerOption = None,
+    state: StateOption = None,
+    pos: PosOption = None,
+    source: SourceOption = None,
+    status: StatusOption = "all",
     measure: MeasureOption = "services",
     limit: Annotated[int, typer.Option(help="Top N compared.", metavar="N")] = 15,
     fmt: FormatOption = "table",
     min_cell_size: MinCellOption = 11,
     allow_small_cells: AllowSmallOption = False,
+    perturb: PerturbOption = False,
     store: StoreOption = None,
     engine: EngineOption = "duckdb",
 ) -> None:
     """Run the same ranking on two store versions and show how it was restated."""
-    from claimscope.analysis.query import PrivacyPolicy, TopQuery, build_filters
+    from claimscope.analysis.query import PrivacyPolicy, TopQuery
     from claimscope.analysis.restatement import run_diff
     from claimscope.cli.render_diff import print_diff
 
-    if fmt not in OUTPUT_FORMATS:
-        fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    check_format(fmt)
+    options = dict(locals())
 
     def action() -> Any:
         query = TopQuery(
-            filters=build_filters(codes),
+            filters=filters_from(options, codes=codes),
             measure=measure,
             limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
+            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
         )
         return run_diff(store_root(store), query, from_version, to_version, engine=engine)
 

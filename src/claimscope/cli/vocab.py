@@ -8,11 +8,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from claimscope.analysis.describe import Description
 from claimscope.analysis.vocab import KINDS, Vocabulary, vocabulary
 from claimscope.cli.app import StoreOption, app, console, fail, run_safely, store_root
 from claimscope.cli.output import csv_text, markdown_heading
 from claimscope.cli.render import OUTPUT_FORMATS, to_json
+from claimscope.insight.describe import Description
 
 
 def _description(vocab: Vocabulary) -> Description:

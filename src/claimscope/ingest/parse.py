@@ -4,8 +4,9 @@ Everything here works on whole Arrow arrays. Columns with few distinct values (c
 NPIs) are dictionary-encoded and only the distinct values are parsed, then expanded back with
 a take: a 2-million-row batch typically has a few thousand distinct dates.
 
-Each ``parse_*`` function returns the typed array (null where missing or invalid) and a numpy
-mask of the rows whose value was present but invalid, for quarantine.
+``parse_numbers`` returns the typed array (null where missing or invalid) and a numpy mask of
+the rows whose value was present but invalid; ``parse_dates`` returns :class:`ParsedDates`,
+which tells values in no accepted spelling apart from impossible days (``2023-02-30``).
 """
 
 from __future__ import annotations

@@ -178,7 +178,7 @@ class IngestReport:
             "read": self.read,
             "loaded": self.loaded,
             "quarantined": self.quarantined,
-            "warnings": self.warned,
+            "warning_count": self.warned,
             "rejected_files": len(self.rejected),
             "quarantine_path": str(self.quarantine_path),
         }

@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from claimscope import __version__
-from claimscope.analysis.describe import perturbation_text, store_text
 from claimscope.analysis.drilldown import DrilldownResult
 from claimscope.analysis.run import AsOf
 from claimscope.insight import charts
+from claimscope.insight.describe import perturbation_text, store_text
 from claimscope.insight.report_data import ReportData, ReportRequest, gather_report
 from claimscope.insight.report_figures import family_extent, family_name, period_text, unit_of
 from claimscope.insight.report_prose import (

@@ -10,18 +10,10 @@ from dataclasses import dataclass
 from typing import Final
 
 from claimscope.analysis.result import CodeRow, TopResult
-from claimscope.insight.sentences import percent
+from claimscope.insight.sentences import UNITS, percent
 from claimscope.terminology.codesets import code_sets
 
 MONEY: Final = ("allowed", "paid")
-UNITS: Final = {
-    "services": "services",
-    "lines": "claim lines",
-    "claims": "claims",
-    "patients": "patients",
-    "allowed": "allowed dollars",
-    "paid": "paid dollars",
-}
 _WORDS: Final = (
     "no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
     "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen",

@@ -103,11 +103,7 @@ def table_html(table: Table) -> str:
             cells.append(f"<td{_num(i, table)}>{content}</td>")
         if table.links:
             link = table.links.get(r)
-            anchor = (
-                f'<a href="#{escape(link)}">Explore<span class="no-print"></span></a>'
-                if link
-                else ""
-            )
+            anchor = f'<a href="#{escape(link)}">Explore</a>' if link else ""
             cells.append(f'<td class="no-print">{anchor}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     query = (

@@ -28,7 +28,7 @@ _ORDINALS: Final = (
     "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"
 )  # fmt: skip
 _NUMBERS: Final = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-_UNITS: Final = {
+UNITS: Final = {  # what a measure counts, in a sentence
     "services": "services",
     "lines": "claim lines",
     "claims": "claims",
@@ -98,7 +98,7 @@ def _rank_sentence(code: str, rankings: Sequence[CohortRanking]) -> str:
 
 def _share_sentences(result: CompareResult, depth: int) -> list[str]:
     """The leading code's share in each list (with its interval when computed)."""
-    unit = _UNITS.get(result.measure, result.measure)
+    unit = UNITS.get(result.measure, result.measure)
     out = []
     leaders = _codes_to_describe(result.cohorts, 1)
     for code in leaders:

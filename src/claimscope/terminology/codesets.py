@@ -190,6 +190,11 @@ def subsection_of(code: str) -> str | None:
     return code_sets()["pmr"].subsection_of(code)
 
 
+def subsection_label(slug: str) -> str:
+    """Human name of a ``pmr`` subsection slug (``therapeutic_procedures`` -> its label)."""
+    return next((s.label for s in code_sets()["pmr"].subsections if s.slug == slug), slug)
+
+
 def _error(item: str, spec: str, why: str) -> CodeSpecError:
     names = sorted(code_sets())
     close = difflib.get_close_matches(item.lower(), names, n=1)

@@ -22,6 +22,7 @@ HEADINGS: Final = {
     "explore": "Breakdowns",
     "compare": "Top codes by cohort",
     "attribution": "Attribution to therapy disciplines",
+    "diff": "Restatement of top codes",
 }
 FILTER_NAMES: Final = (
     ("specialty", "specialty"),
@@ -135,13 +136,24 @@ def _suppression_blocks(payload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def perturbation_text(payload: dict[str, Any]) -> str | None:
+    """Whether counts carry cell-key noise, and its main parameters, in one line."""
     block = payload.get("perturbation")
     if not isinstance(block, dict):
         return None
     if not block.get("applied"):
-        return "none (exact figures)"
-    details = ", ".join(f"{k} {v}" for k, v in block.items() if k != "applied")
-    return "applied" + (f" ({details})" if details else "")
+        return f"none ({block.get('reason', 'exact figures')})"
+    parts = [str(block["method"])] if block.get("method") else []
+    if block.get("max_noise") is not None:
+        parts.append(f"noise at most +/-{block['max_noise']}")
+    if block.get("floor"):
+        parts.append(str(block["floor"]))
+    if not parts:  # parameters this module does not know yet: list the plain ones
+        parts = [f"{k} {v}" for k, v in block.items() if k != "applied" and _plain(v)]
+    return "applied" + (f" ({'; '.join(parts)})" if parts else "")
+
+
+def _plain(value: Any) -> bool:
+    return isinstance(value, str | int | float) and not isinstance(value, bool)
 
 
 def describe(kind: str, payload: dict[str, Any]) -> Description:
