@@ -165,3 +165,17 @@ def test_a_missing_engine_is_503_naming_the_extra(
     response = spark.get("/api/top")
     assert response.status_code == 503
     assert "pip install 'claimscope[spark]'" in response.json()["error"]["message"]
+
+
+def test_an_unknown_cohort_names_the_api_parameter(client: TestClient) -> None:
+    error = error_of(client.get("/api/compare", params=[("cohort", "pr"), ("cohort", "ot")]))
+    assert error["parameter"] == "cohort"
+    assert error["message"].startswith("unknown cohort 'pr'. Did you mean 'pt'?")
+    assert error["message"].endswith("(list them: GET /api/vocab/cohorts)")
+    error = error_of(
+        client.get("/api/compare", params=[("cohort", "name=x;state"), ("cohort", "ot")])
+    )
+    assert error == {
+        "parameter": "cohort",
+        "message": "cohort 'name=x;state': 'state' is not key=value",
+    }

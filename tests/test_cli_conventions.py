@@ -29,12 +29,19 @@ def test_version() -> None:
     assert run("--version") == (0, f"claimscope {__version__}\n")
 
 
+@pytest.mark.parametrize("command", ["explore", "ingest", "vocab", "compare", "report"])
+def test_no_command_help_shows_a_type_placeholder(command: str) -> None:
+    code, out = run(command, "--help")
+    assert code == 0 and "<" not in out and "Traceback" not in out
+
+
 def test_help_shows_real_metavars() -> None:
     code, out = run("top", "--help")
     assert code == 0
     for metavar in ("CODES", "YYYY-MM", "SPECIALTY", "PAYER_TYPE", "FORMAT", "DIR", "N"):
         assert metavar in out
-    assert "<str>" not in out and "<list[str]>" not in out and "<int>" not in out
+    assert "VERSION|TIME" in out
+    assert "<" not in out  # no <str>, <list[str]>, <int> or <bool> placeholders
 
 
 COMMANDS = ("top", "trend", "explore", "compare", "attribution", "report", "diff", "status",

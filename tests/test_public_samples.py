@@ -14,6 +14,7 @@ import pytest
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.ingest.report import FileReport, IngestOptions, IngestReport
 from claimscope.store.layout import Store
+from claimscope.store.ledger import Ledger
 from claimscope.store.table import read_lines
 from tests.conftest import SHARED_DATA
 
@@ -163,6 +164,13 @@ def test_invalid_npis_are_kept_for_audit(loaded: tuple[IngestReport, Store]) -> 
         ("PRF_PHYSN_NPI", "1923124"), ("CARR_CLM_BLG_NPI_NUM", "1234567890"),
     }  # fmt: skip
     assert sorted({int(r["row"]) for r in rows}) == list(range(1, 8))
+    # The batch's ingest record keeps the counts with the file it names.
+    (entry,) = [e for e in Ledger(loaded[1]).entries() if e.batch_id == report.batch_id]
+    assert entry.warnings_file == str(report.warnings_file.relative_to(loaded[1].root))
+    assert entry.warning_reasons == [
+        {"field": "PRF_PHYSN_NPI", "reason": NOT_TEN_DIGITS, "rows": 7},
+        {"field": "CARR_CLM_BLG_NPI_NUM", "reason": CHECK_DIGIT, "rows": 7},
+    ]
 
 
 def test_x12_made_up_npis_name_the_element(loaded: tuple[IngestReport, Store]) -> None:

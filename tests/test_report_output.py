@@ -8,8 +8,12 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
+from claimscope.analysis.query import TopQuery, build_filters
 from claimscope.cli import app
+from claimscope.insight.report import run_report
+from claimscope.insight.report_data import ReportRequest
 from tests.canonical import lines_for, write_store
+from tests.store_helpers import claims_csv
 
 
 def store(tmp_path: Path) -> Path:
@@ -69,3 +73,22 @@ def test_report_on_a_missing_period_is_a_clear_error(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "no claim lines for the period asked" in result.output
     assert "Traceback" not in result.output
+
+
+def test_report_as_of_an_earlier_store_version(tmp_path: Path) -> None:
+    root = tmp_path / "store"
+    runner = CliRunner()
+    first = claims_csv(tmp_path / "a.csv", {"97110": 40, "97140": 30})
+    second = claims_csv(tmp_path / "b.csv", {"97530": 50}, tag="b")
+    for path in (first, second):
+        result = runner.invoke(app, ["ingest", str(path), "--store", str(root)])
+        assert result.exit_code == 0, result.output
+    request = ReportRequest(TopQuery(build_filters("pmr"), limit=15))
+    latest = run_report(root, request)
+    version = latest.data.headline.coverage.store_version
+    assert version is not None and [r.code for r in latest.data.headline.rows][:1] == ["97530"]
+    earlier = run_report(root, request, as_of=version - 1)
+    assert [r.code for r in earlier.data.headline.rows] == ["97110", "97140"]
+    note = " ".join(b for s in earlier.sections if s.id == "method" for b in s.blocks)
+    assert f"Store: version {version - 1}" in note
+    assert all(e.coverage.store_version == version - 1 for e in earlier.data.explores.values())

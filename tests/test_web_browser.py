@@ -219,8 +219,11 @@ def test_status_view(server: str, page: Any) -> None:
     page.goto(f"{server}#view=status")
     drawn(page)
     assert page.locator("#view-title").inner_text() == "Store status"
-    # A store without a ledger has no sources to list; the table is there, empty.
-    assert page.locator("#sources").count() == 1 or page.locator("#months").count() == 1
+    facts = page.locator("dl.facts").inner_text()
+    assert "Store version" in facts and "Last refresh" in facts
+    months = page.locator("#months tbody tr").all_inner_texts()
+    assert [m.split("\t")[0] for m in months] == ["2023-01", "2023-02", "2023-03"]
+    assert page.locator("#sources tbody tr").count() == 1
     assert_accessible(page)
     screenshot(page, "status")
 

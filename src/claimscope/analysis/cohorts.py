@@ -181,20 +181,26 @@ def resolve_cohort(text: str, known: dict[str, Cohort]) -> Cohort:
         raise CohortError(
             f"unknown cohort {text!r}.{hint} Known cohorts: {', '.join(sorted(known))}; or "
             "define one inline, e.g. 'name=medicare_pt;discipline=physical_therapy;"
-            "payer_type=medicare'"
+            "payer_type=medicare'",
+            parameter="cohort",
+            vocabulary="cohorts",
         )
     fields: dict[str, Any] = {}
     for part in filter(None, (p.strip() for p in text.split(";"))):
         key, sep, value = part.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise CohortError(f"--cohort {text!r}: {part!r} is not key=value")
+            raise CohortError(f"`cohort` {text!r}: {part!r} is not key=value", parameter="cohort")
         if key in fields:
-            raise CohortError(f"--cohort {text!r}: {key!r} is given twice")
+            raise CohortError(f"`cohort` {text!r}: {key!r} is given twice", parameter="cohort")
         values = [v.strip() for v in value.split(",") if v.strip()]
         fields[key] = values if key in LIST_KEYS else value.strip()
     name = str(fields.pop("name", "") or _auto_name(fields))
-    return _build(name, fields, known, lambda n, k: f"--cohort {text!r}")
+    try:
+        return _build(name, fields, known, lambda n, k: f"`cohort` {text!r}")
+    except CohortError as exc:
+        exc.parameter = exc.parameter or "cohort"
+        raise
 
 
 def _auto_name(fields: dict[str, Any]) -> str:

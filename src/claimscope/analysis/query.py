@@ -54,18 +54,17 @@ def suggestions(value: str, known: Sequence[str], extra: str | None = None) -> l
     """
     typed = value.strip().lower()
 
-    def score(candidate: str) -> tuple[int, float]:
-        pairs = zip(typed, candidate.lower(), strict=False)
-        prefix = next(
-            (i for i, (a, b) in enumerate(pairs) if a != b), min(len(typed), len(candidate))
-        )
-        ratio = difflib.SequenceMatcher(None, typed, candidate.lower()).ratio()
-        return (min(prefix, 4) if prefix >= 4 else 0, ratio)
+    def closeness(candidate: str) -> tuple[bool, float]:
+        known_text = candidate.lower()
+        same_start = len(typed) >= 4 and known_text[:4] == typed[:4]
+        return same_start, difflib.SequenceMatcher(None, typed, known_text).ratio()
 
-    ranked = sorted(((score(k), k) for k in known), reverse=True)
     found = [extra] if extra else []
-    if ranked and (ranked[0][0][0] >= 4 or ranked[0][0][1] >= 0.6) and ranked[0][1] not in found:
-        found.append(ranked[0][1])
+    if known:
+        best = max(known, key=closeness)
+        same_start, ratio = closeness(best)
+        if (same_start or ratio >= 0.6) and best not in found:
+            found.append(best)
     return found
 
 

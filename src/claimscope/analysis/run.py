@@ -119,4 +119,6 @@ def run_attribution(
     """How lines were attributed to disciplines, and where the rules disagree."""
     with open_store(store_root, engine, as_of) as connection:
         lines = store_lines(connection, filters)
-        return stamped(attribution_report(lines, filters, privacy=privacy), connection)
+        report = stamped(attribution_report(lines, filters, privacy=privacy), connection)
+        report.notes.extend(excluded_period_notes(connection, filters))
+        return report

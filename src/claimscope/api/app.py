@@ -168,7 +168,8 @@ def create_app(
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        return described("trend", explain_trend(root, query, engine=engine, as_of=as_of).to_dict())
+        result = explain_trend(root, query, engine=engine, as_of=as_of)
+        return described("trend", result.to_dict())
 
     @app.get("/api/explore/{code}")
     def explore(

@@ -73,7 +73,7 @@ async def _validation_error(_: Request, exc: Exception) -> JSONResponse:
     message = str(first.get("msg", "invalid request"))
     given = first.get("input")
     if parameter and given is not None and not isinstance(given, dict):
-        message = f"{parameter}={given!r}: {message}"
+        message = f"{parameter}={given}: {message}"
     return error_response(422, message, parameter)
 
 

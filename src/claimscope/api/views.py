@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from claimscope.analysis.query import TopQuery
 from claimscope.analysis.run import run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
-from claimscope.api.app import FiltersDep, PrivacyDep
+from claimscope.api.app import AsOfParam, FiltersDep, PrivacyDep
 from claimscope.insight import charts
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 
@@ -40,11 +40,15 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
 
     @app.get("/api/view/top")
     def top_view(
-        filters: FiltersDep, privacy: PrivacyDep, measure: str = "services", limit: int = 15
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: str = "services",
+        limit: int = 15,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/top`` with the ranking's bar chart."""
         query = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
-        result = run_top(root, query, engine=engine).to_dict()
+        result = run_top(root, query, engine=engine, as_of=as_of).to_dict()
         title = f"Share of {measure} by code"
         return {
             "result": result,
@@ -58,12 +62,13 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
         measure: str = "services",
         grain: str = "month",
         limit: int = 5,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/trend`` with the line chart of the leading codes' shares."""
         query = TrendQuery(
             filters, measure=measure, grain=grain, codes_limit=limit, privacy=privacy
         )
-        result = explain_trend(root, query, engine=engine).to_dict()
+        result = explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
         series = [s for s in result["series"] if s["code"] != "other"]
         chart = charts.trend_chart(result["periods"], series, f"Share of {measure} by {grain}")
         return {"result": result, "charts": {"trend": chart}}
@@ -76,11 +81,12 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
         measure: str = "services",
         limit: int = 15,
         ci: bool = False,
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/compare`` with one ranking chart per cohort."""
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
         cohorts = resolve_cohorts(cohort, root, root)
-        result = run_compare(root, cohorts, base, ci=ci, engine=engine).to_dict()
+        result = run_compare(root, cohorts, base, ci=ci, engine=engine, as_of=as_of).to_dict()
         specs = {
             c["name"]: charts.ranking_chart(c["rows"], f"{c['label']}: share of {measure}")
             for c in result["cohorts"]
@@ -89,12 +95,16 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
 
     @app.get("/api/view/explore/{code}")
     def explore_view(
-        code: str, filters: FiltersDep, privacy: PrivacyDep, measure: str = "services"
+        code: str,
+        filters: FiltersDep,
+        privacy: PrivacyDep,
+        measure: str = "services",
+        as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/explore/{code}`` with a chart per breakdown, the state map and the code's
         share of the code set per month."""
         result = run_explore(
-            root, code, filters, measure=measure, privacy=privacy, engine=engine
+            root, code, filters, measure=measure, privacy=privacy, engine=engine, as_of=as_of
         ).to_dict()
         specs: dict[str, Any] = {}
         for breakdown in result["breakdowns"]:
@@ -107,7 +117,7 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
             query = TrendQuery(
                 filters, measure=measure, codes_limit=EXPLORE_TREND_CODES, privacy=privacy
             )
-            trend = explain_trend(root, query, engine=engine).to_dict()
+            trend = explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
             series = [s for s in trend["series"] if s["code"] == result["code"]]
             if series and len(trend["periods"]) > 1:
                 title = f"{result['code']}: share of the code set by month"
@@ -122,6 +132,7 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
         measure: str = "services",
         limit: int = 15,
         ci: bool = False,
+        as_of: AsOfParam = None,
     ) -> HTMLResponse:
         """The report of ``claimscope report`` as one self-contained HTML page."""
         from claimscope.insight.report import run_report
@@ -130,5 +141,6 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
 
         base = TopQuery(filters=filters, measure=measure, limit=limit, privacy=privacy)
         cohorts = tuple(resolve_cohorts(cohort or [], root, root))
-        built = run_report(root, ReportRequest(base, cohorts, ci=ci), engine=engine)
+        request = ReportRequest(base, cohorts, ci=ci)
+        built = run_report(root, request, engine=engine, as_of=as_of)
         return HTMLResponse(render_html(built))

@@ -18,6 +18,7 @@ from claimscope import __version__
 from claimscope.analysis.query import QueryError
 from claimscope.cli.errors import (
     ClickException,
+    Context,
     cli_message,
     err_console,
     print_error,
@@ -35,7 +36,8 @@ from claimscope.store.secret import SecretError
 
 
 class _Group(TyperGroup):
-    """Typer's group, with option errors as one ``error:`` line instead of a Rich box."""
+    """Typer's group, with option errors as one ``error:`` line instead of a Rich box, and
+    help that names values (``AS_OF``) where an option gives no metavar, never ``<str>``."""
 
     def main(
         self,
@@ -46,6 +48,7 @@ class _Group(TyperGroup):
         windows_expand_args: bool = True,
         **extra: Any,
     ) -> Any:
+        _name_values(self)
         try:
             code = super().main(args, prog_name, complete_var, False, windows_expand_args, **extra)
         except ClickException as exc:
@@ -63,6 +66,23 @@ class _Group(TyperGroup):
         return code
 
 
+def _no_type(ctx: Any = None) -> None:
+    return None
+
+
+def _name_values(group: TyperGroup) -> None:
+    """Give every option without a metavar one from its name; flags take no value to name."""
+    commands = [group, *group.commands.values()]
+    for command in commands:
+        help_option = command.get_help_option(Context(command))  # built once, then cached
+        for param in [*command.params, *([help_option] if help_option else [])]:
+            if param.param_type_name == "option" and param.metavar is None:
+                param.metavar = "" if getattr(param, "is_flag", False) else param.name.upper()
+            elif param.param_type_name == "argument":
+                # Its name column already says CODE or PATH...; Typer would add "<str>".
+                setattr(param, "display_type_rich", _no_type)  # noqa: B010
+
+
 app = typer.Typer(
     name="claimscope",
     help="Procedure-utilization insight from healthcare claims.",
@@ -71,7 +91,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     cls=_Group,
 )
-console = Console()
+console = Console(soft_wrap=True)  # messages never broken inside a path; tables still fit
 
 USER_ERRORS: tuple[type[BaseException], ...] = (
     QueryError,

@@ -16,9 +16,13 @@ from rich.console import Console
 from claimscope.analysis.query import QueryError
 
 try:  # Typer 0.2x carries its own copy of Click; older Typer uses the click package.
+    from typer._click.core import Context
     from typer._click.exceptions import ClickException
 except ImportError:  # pragma: no cover
+    from click.core import Context  # type: ignore[assignment]
     from click.exceptions import ClickException  # type: ignore[assignment]
+
+__all__ = ["ClickException", "Context", "cli_message", "err_console", "flag", "print_error"]
 
 # Core parameter names whose flag is not simply --name-with-dashes.
 FLAG_NAMES: Final = {

@@ -311,6 +311,9 @@ def _record(
         warnings_file=str(report.warnings_file.relative_to(store.root))
         if report.warnings_file
         else None,
+        warning_reasons=[
+            {"field": f, "reason": r, "rows": n} for (f, r), n in report.warning_reasons.items()
+        ],
         replaces=[e.batch_id for e in previous],
     )
 

@@ -25,7 +25,7 @@ from claimscope.analysis.drilldown import DrilldownResult
 from claimscope.analysis.drilldown_many import explore_codes
 from claimscope.analysis.query import Filters, QueryError, TopQuery, month_label
 from claimscope.analysis.result import TopResult
-from claimscope.analysis.run import AsOf, open_store, store_lines
+from claimscope.analysis.run import AsOf, open_store, stamped, store_lines
 from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.analysis.versions import effective_lines
@@ -100,9 +100,16 @@ class ReportData:
 def gather_report(
     store_root: Path, request: ReportRequest, *, engine: str = "duckdb", as_of: AsOf = None
 ) -> ReportData:
-    """Run every analysis the report prints, over one connection to the store (one version)."""
+    """Run every analysis the report prints, over one connection to the store (one version);
+    every result records that version."""
     with open_store(store_root, engine, as_of) as connection:
-        return _gather(connection, request)
+        data = _gather(connection, request)
+        results: list[Any] = [data.headline, data.comparison, data.trend]
+        results += [w.result for w in data.earlier] + list(data.explores.values())
+        for result in results:
+            if result is not None:
+                stamped(result, connection)
+        return data
 
 
 def _gather(connection: Connection, request: ReportRequest) -> ReportData:

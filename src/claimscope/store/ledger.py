@@ -37,6 +37,8 @@ class LedgerEntry:
     quarantine_reasons: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     warnings_file: str | None = None
+    # Loaded rows whose identifier or description failed validation: [{field, reason, rows}].
+    warning_reasons: list[dict[str, Any]] = field(default_factory=list)
     replaces: list[str] = field(default_factory=list)
     version: int | None = None
 

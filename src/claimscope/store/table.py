@@ -150,18 +150,33 @@ def open_table(store: Store, as_of: str | int | None = None) -> DeltaTable:
             latest = table.version()
             if isinstance(wanted, int) and wanted > latest:
                 raise StoreError(f"store {store.root} has versions 0..{latest}, not {wanted}")
+            if isinstance(wanted, datetime):
+                wanted = _version_at(table, wanted, store, as_of)
             table.load_as_version(wanted)
-            committed = version_time(table)
-            if isinstance(wanted, datetime) and datetime.fromisoformat(committed) > wanted:
-                raise StoreError(  # delta-rs falls back to the first version; we do not
-                    f"store {store.root} did not exist yet at {as_of} "
-                    f"(version {table.version()} was committed at {committed})"
-                )
     except TableNotFoundError:
         raise StoreError(store.missing_message()) from None
     except DeltaError as exc:
         raise StoreError(f"cannot open version {as_of} of store {store.root}: {exc}") from None
     return table
+
+
+def _version_at(table: DeltaTable, moment: datetime, store: Store, as_of: object) -> int:
+    """The newest version committed at or before ``moment``, by the commit times the log
+    records (the times ``status`` and every output show). delta-rs' own time travel goes by
+    the log files' modification times, a little later than those, so asking for the time an
+    output printed could give the version before it.
+    """
+    millis = int(moment.timestamp() * 1000)
+    history = table.history()
+    eligible = [int(e["version"]) for e in history if int(e.get("timestamp", 0)) <= millis]
+    if not eligible:
+        first = min(history, key=lambda e: int(e["version"]))
+        raise StoreError(
+            f"store {store.root} did not exist yet at {as_of} "
+            f"(version {first['version']} was committed at "
+            f"{iso_time(int(first.get('timestamp', 0)))})"
+        )
+    return max(eligible)
 
 
 def snapshot(store: Store, as_of: str | int | None = None) -> Snapshot:
@@ -200,26 +215,22 @@ def _file_key(f: DataFile) -> tuple[date, str]:
 
 
 def version_time(table: DeltaTable) -> str:
-    """When the loaded version was committed, ISO 8601 UTC, such that ``--as-of`` that time
-    reads this version.
+    """When the loaded version was committed, ISO 8601 UTC (its ``commitInfo`` time, which
+    ``--as-of`` resolves by).
 
     Read from that version's commit file (``history`` lists from the newest commit, whatever
-    version is loaded): the later of its ``commitInfo`` time and the file's modification time
-    (rounded up to the millisecond), because time travel goes by the file's time and an
-    optimize stamps ``commitInfo`` when it starts. A commit file already gone falls back to
-    the history.
+    version is loaded); a commit file already cleaned up falls back to the history.
     """
     version = table.version()
     commit_file = (
         Path(table.table_uri.removeprefix("file://")) / "_delta_log" / f"{version:020d}.json"
     )
     try:
-        written = -(-commit_file.stat().st_mtime_ns // 1_000_000)
         with commit_file.open(encoding="utf-8") as handle:
             for line in handle:
                 info = json.loads(line).get("commitInfo")
                 if info is not None:
-                    return iso_time(max(int(info.get("timestamp", 0)), written))
+                    return iso_time(int(info.get("timestamp", 0)))
     except OSError:
         pass
     for entry in table.history():

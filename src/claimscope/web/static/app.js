@@ -10,7 +10,7 @@ const {el, table, chart, sentences, notes, pct, num, points} = Draw;
 const form = document.getElementById("query");
 const content = document.getElementById("content");
 const VIEWS = ["top", "compare", "trend", "explore", "status"];
-const FILTERS = ["codes", "from", "to", "specialty", "payer_type", "state", "measure"];
+const FILTERS = ["codes", "from", "to", "specialty", "payer_type", "state", "measure", "as_of"];
 let current = {state: {}, payload: null};
 
 // ---- state <-> URL <-> form ----
@@ -206,11 +206,12 @@ async function showExplore(state) {
   return out;
 }
 
-async function showStatus() {
+async function showStatus(state) {
   setTitle("Store status");
   let status;
   try {
-    status = await getJson("/api/status");  // the shape of `claimscope status --format json`
+    const version = state.as_of ? "?" + new URLSearchParams({as_of: state.as_of}) : "";
+    status = await getJson("/api/status" + version);  // the shape of `claimscope status --format json`
   } catch (error) {
     if (error.status !== 404) throw error;
     status = null;  // a server without store versions: show what the ingest ledger says
