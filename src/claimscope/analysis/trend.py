@@ -229,6 +229,7 @@ def _build(
         row_totals=code_totals,
         row_total_counts=[code_cells.get(code, 0.0) for code in codes],
         row_totals_published=in_top,
+        unlisted_rows=[i for i in range(len(codes)) if not in_top[i]],
         kind=kind,
     )
     ranked = sorted(

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from claimscope.privacy.cycles import Cycles
 from claimscope.privacy.lp import BoxLP
 from claimscope.privacy.rules import CellKind, Status, pinned, unprotected
 
@@ -173,7 +174,61 @@ def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Li
     ]
     if not small_cells and not small_margins:
         return None
+    cycles = _cycles(grid, system, group)
+    unsettled = [c for c in small_cells if not _cycle_protected(grid, cycles, c)]
+    lp: BoxLP | None = None
     index = {v: k for k, v in enumerate(group)}
+
+    def exposed(variables: list[Var], value: float | None = None) -> bool:
+        nonlocal lp
+        lp = lp or _programme(grid, system, group, index, small_cells)
+        objective = np.zeros(len(group))
+        objective[[index[v] for v in variables]] = 1.0
+
+        def judge(low: float, high: float) -> bool:
+            if value is not None:  # one small figure: its range must reach 1 and threshold-1
+                return unprotected(low, high, grid.kind, grid.threshold, value)
+            return pinned(low, high, grid.kind)
+
+        if not judge(*lp.observed(objective)):
+            return False  # solutions already found span enough of the range
+        return judge(lp.minimum(objective), lp.maximum(objective))
+
+    for cell in unsettled:
+        if exposed([("cell", cell)], float(grid.values[cell])):
+            return (("col", cell[1]), ("row", cell[0]))
+    for line in small_margins:  # a margin of listed cells cannot reach 1: pinned only
+        if exposed([("margin", line)]):
+            return tuple(m for m in grid.lines() if m[0] != line[0])
+    return _exposed_line_group(grid, small_cells, exposed)
+
+
+def _cycles(grid: GridState, system: _System, group: list[Var]) -> Cycles:
+    """The group's hidden cells that can move freely (not tied by a rival inequality)."""
+    tied = {c for pick, rivals in grid.rivals.items() for r in rivals if grid.hidden(r)
+            for c in (pick, r)}  # fmt: skip
+    cells = [v[1] for v in group if v[0] == "cell" and v[1] not in tied]
+    values = {c: float(grid.values[c]) for c in cells}
+    return Cycles(cells, values, {c: system.boxes["cell", c] for c in cells})
+
+
+def _cycle_protected(grid: GridState, cycles: Cycles, cell: Cell) -> bool:
+    """Whether cycles of hidden cells alone show ``cell``'s range is wide enough."""
+    if cell not in cycles.values:
+        return False
+    value, threshold = float(grid.values[cell]), grid.threshold
+    if grid.kind.count and (value < threshold or grid.kind.value_is_cell_count):
+        down, up = value - 1.0, threshold - 1.0 - value
+        return (down <= 0 or cycles.movable(cell, -down)) and (up <= 0 or cycles.movable(cell, up))
+    step = 1.0 if grid.kind.count else 0.01
+    return cycles.movable(cell, -step) or cycles.movable(cell, step)
+
+
+def _programme(
+    grid: GridState, system: _System, group: list[Var], index: dict[Var, int], small: list[Cell]
+) -> BoxLP:
+    """The group's integer programme, seeded with the true figures and two solves that put
+    every small cell as low, then as high (up to threshold-1), as the equations allow."""
     members = set(group)
     equations = [(c, r) for c, r in system.equations if next(iter(c)) in members]
     a = np.zeros((len(equations), len(group)))
@@ -184,22 +239,15 @@ def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Li
     lo = np.array([system.boxes[v][0] for v in group])
     hi = np.array([system.boxes[v][1] for v in group])
     lp = BoxLP(a, b, lo, hi, integer=grid.kind.count)
-
-    def exposed(variables: list[Var], value: float | None = None) -> bool:
-        objective = np.zeros(len(group))
-        objective[[index[v] for v in variables]] = 1.0
-        low, high = lp.minimum(objective), lp.maximum(objective)
-        if value is not None:  # one small figure: its range must reach 1 and threshold-1
-            return unprotected(low, high, grid.kind, grid.threshold, value)
-        return pinned(low, high, grid.kind)
-
-    for cell in small_cells:
-        if exposed([("cell", cell)], float(grid.values[cell])):
-            return (("col", cell[1]), ("row", cell[0]))
-    for line in small_margins:  # a margin of listed cells cannot reach 1: pinned only
-        if exposed([("margin", line)]):
-            return tuple(m for m in grid.lines() if m[0] != line[0])
-    return _exposed_line_group(grid, small_cells, exposed)
+    lp.solutions.append(_truth(grid, group, equations, index))
+    weights = np.zeros(len(group))
+    weights[[index["cell", c] for c in small]] = 1.0
+    lp.explore(weights)
+    caps = np.full(len(group), np.inf)
+    for cell in small:
+        caps[index["cell", cell]] = max(grid.threshold - 1.0, float(grid.values[cell]))
+    lp.explore(-weights, hi=caps)
+    return lp
 
 
 def _exposed_line_group(
@@ -214,3 +262,21 @@ def _exposed_line_group(
         if len(mine) > 1 and not whole and exposed([("cell", c) for c in mine]):
             return (line,)
     return None
+
+
+def _truth(
+    grid: GridState, group: list[Var], equations: list[Any], index: dict[Var, int]
+) -> npt.NDArray[np.float64]:
+    """The real figures as a solution of the group's system (slacks from their equations)."""
+    x = np.zeros(len(group))
+    for var in group:
+        if var[0] == "cell":
+            x[index[var]] = grid.values[var[1]]
+        elif var[0] == "margin":
+            x[index[var]] = grid.margins[var[1]]
+    for coefficients, rhs in equations:
+        slack = [v for v in coefficients if v[0] == "slack"]
+        if slack:  # x_pick - x_rival + slack = rhs
+            rest = sum(c * x[index[v]] for v, c in coefficients.items() if v[0] != "slack")
+            x[index[slack[0]]] = rhs - rest
+    return x

@@ -81,6 +81,7 @@ def suppress_grid(
     kind: CellKind = COUNT_CELLS,
     unpublished: Any = None,
     row_totals_published: bool | Sequence[bool] = False,
+    unlisted_rows: Sequence[int] = (),
 ) -> SuppressedGrid:
     """Suppress a rows x columns grid whose column totals (and optional row totals) are shown.
 
@@ -100,6 +101,10 @@ def suppress_grid(
         raise ValueError("grid suppression needs an additive measure (a sum over its lines)")
     grid = _prepare(values, cell_counts, col_totals, col_total_counts, row_totals,
                     row_total_counts, policy, kind, unpublished)  # fmt: skip
+    # Rows no presentation lists (a trend never leads with a code top hides): nothing tells
+    # an attacker which of their cells hold data.
+    grid.withheld.update(unlisted_rows)
+    unlisted = set(unlisted_rows)
     if row_totals_published is not False and row_totals is not None:
         published = (
             [True] * len(row_totals) if row_totals_published is True else row_totals_published
@@ -117,7 +122,7 @@ def suppress_grid(
             break
     else:  # pragma: no cover - each round hides one more figure, so this cannot be reached
         raise RuntimeError("grid suppression did not settle")
-    return _result(grid, policy, row_totals is not None)
+    return _result(grid, policy, row_totals is not None, unlisted)
 
 
 def _prepare(
@@ -216,6 +221,8 @@ def _complement(grid: GridState, line: Line) -> None:
 def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
     """Hide one more figure: a cell of an exposed line, else of a line crossing it, else
     withhold a row whose published total pins it, else a margin no other output publishes."""
+    if _withhold_row(grid, exposed, hopeless_only=True):
+        return True
     for line in exposed:
         if line in grid.margins and line not in grid.hidden_margins and _has_shown(grid, line):
             _complement(grid, line)
@@ -234,18 +241,23 @@ def _hide_more(grid: GridState, exposed: tuple[Line, ...]) -> bool:
     return False
 
 
-def _withhold_row(grid: GridState, exposed: tuple[Line, ...]) -> bool:
+def _withhold_row(
+    grid: GridState, exposed: tuple[Line, ...], *, hopeless_only: bool = False
+) -> bool:
     """Leave a row with a published total out of the output whole.
 
     A published total of 12 made of one cell of 11 and one of 1 pins the 1 however the two
-    are hidden. Left out, with the totals of the columns it has data in hidden too, the row
-    tells nothing beyond what the other output already published.
+    are hidden; a total of 12 over four listed months keeps every month below 10. Left out,
+    with the totals of the columns it has data in hidden too, the row tells nothing beyond
+    what the other output already published.
+    ``hopeless_only``: only a row that no hiding of its own cells could protect.
     """
     candidates = [
         i
         for axis, i in exposed
         if axis == "row" and ("row", i) in grid.fixed and i not in grid.withheld
         and any(not grid.empty(c) for c in grid.cells(("row", i)))
+        and (not hopeless_only or _hopeless(grid, i))
     ]  # fmt: skip
     # A row holding a small cell first: withholding an empty or safe row protects nothing.
     candidates.sort(key=lambda i: not any(
@@ -263,6 +275,23 @@ def _withhold_row(grid: GridState, exposed: tuple[Line, ...]) -> bool:
     return False
 
 
+def _hopeless(grid: GridState, row: int) -> bool:
+    """Whether a small cell of a listed row with a published total stays below threshold-1
+    even with every other cell of the row hidden (each at least 1, or the threshold)."""
+    total = grid.margins["row", row]
+    cells = [c for c in grid.cells(("row", row)) if not grid.empty(c)]
+
+    def floor(cell: tuple[int, int]) -> float:
+        small = grid.status[cell] == "primary"
+        return min(1.0 if small else float(grid.threshold), float(grid.values[cell]))
+
+    return any(
+        grid.status[c] == "primary" and grid.kind.count
+        and total - sum(floor(o) for o in cells if o != c) < grid.threshold - 1
+        for c in cells
+    )  # fmt: skip
+
+
 def _has_shown(grid: GridState, line: Line) -> bool:
     return any(grid.status[c] == "shown" and not grid.empty(c) for c in grid.cells(line))
 
@@ -278,7 +307,9 @@ def _crossing_lines(grid: GridState, line: Line) -> list[Line]:
     return out
 
 
-def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> SuppressedGrid:
+def _result(
+    grid: GridState, policy: PrivacyPolicy, has_rows: bool, unlisted: set[int]
+) -> SuppressedGrid:
     rows, cols = grid.values.shape
     status = [[grid.status[i, j] for j in range(cols)] for i in range(rows)]
     shown = [[s == "shown" for s in row] for row in status]
@@ -300,8 +331,9 @@ def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> Suppresse
         method=METHOD_GRID,
         total_suppressed=bool(grid.hidden_margins),
     )
-    if grid.withheld:
-        summary["withheld_rows"] = len(grid.withheld)
+    withheld = sorted(grid.withheld - unlisted)
+    if withheld:
+        summary["withheld_rows"] = len(withheld)
     return SuppressedGrid(
         values=values,
         suppressed=[[not s for s in row] for row in shown],
@@ -309,5 +341,5 @@ def _result(grid: GridState, policy: PrivacyPolicy, has_rows: bool) -> Suppresse
         totals=[margin(("col", j)) for j in range(cols)],
         row_totals=[margin(("row", i)) for i in range(rows)] if has_rows else None,
         summary=summary,
-        withheld_rows=sorted(grid.withheld),
+        withheld_rows=withheld,
     )

@@ -18,8 +18,14 @@ from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, mi
 
 Array = npt.NDArray[np.float64]
 # HiGHS status codes shared by linprog and milp.
+_TIME_LIMIT = 1
 _INFEASIBLE = 2
 _UNBOUNDED = 3
+# Seconds HiGHS may spend on one integer programme. Linked outputs can make programmes whose
+# proof of optimality takes minutes; stopping early is safe because a minimum found in time
+# is never below the true one (nor a maximum above it): the audit sees a narrower range than
+# an attacker could and protects more, never less.
+MILP_SECONDS = 5.0
 
 
 class Infeasible(ValueError):
@@ -41,6 +47,9 @@ class BoxLP:
         self.lo = np.asarray(lo, dtype=float)
         self.hi = np.asarray(hi, dtype=float)
         self.integer = integer
+        # Every solution found so far: a figure's values across them lie inside its exact
+        # range, which often settles a question without solving for it (see observed()).
+        self.solutions: list[Array] = []
         if np.any(self.hi < self.lo - 1e-9):
             raise Infeasible("a lower bound exceeds its upper bound")
         found = self._solve(np.zeros(self.n))
@@ -55,6 +64,9 @@ class BoxLP:
             return -np.inf
         if found.status == _INFEASIBLE:  # pragma: no cover - checked in the constructor
             raise Infeasible("the shown figures are inconsistent with the table's equations")
+        if found.status == _TIME_LIMIT and found.x is None:
+            # Out of time before any solution: the best known is the solutions found so far.
+            return self.observed(c)[0]
         if found.x is None:
             # MILP says "unbounded or infeasible" for some unbounded cases; feasibility was
             # established in the constructor, so the objective is unbounded.
@@ -65,7 +77,30 @@ class BoxLP:
         """Largest value of ``c @ x`` (``inf`` when unbounded above)."""
         return -self.minimum(-np.asarray(c, dtype=float))
 
+    def observed(self, c: Array) -> tuple[float, float]:
+        """The smallest and largest ``c @ x`` over the solutions found so far: an inner
+        bound of the exact range (``(inf, -inf)`` before any)."""
+        values = [float(np.asarray(c) @ x) for x in self.solutions]
+        return min(values, default=np.inf), max(values, default=-np.inf)
+
+    def explore(self, c: Array, hi: Array | None = None) -> None:
+        """Find (and keep) a solution minimising ``c @ x``, optionally under tighter upper
+        bounds ``hi``: one solve that puts many figures at an end of their range at once."""
+        saved = self.hi
+        if hi is not None:
+            self.hi = np.minimum(self.hi, np.maximum(hi, self.lo))
+        try:
+            self._solve(np.asarray(c, dtype=float))
+        finally:
+            self.hi = saved
+
     def _solve(self, c: Array) -> OptimizeResult:
+        found = self._highs(c)
+        if found.status in (0, _TIME_LIMIT) and found.x is not None:  # each is a solution
+            self.solutions.append(np.asarray(found.x))
+        return found
+
+    def _highs(self, c: Array) -> OptimizeResult:
         if self.integer:
             constraints = (
                 [LinearConstraint(self.a, self.b, self.b)] if self.a.shape[0] else []
@@ -75,6 +110,7 @@ class BoxLP:
                 constraints=constraints,
                 integrality=np.ones(self.n),
                 bounds=Bounds(self.lo, self.hi),
+                options={"time_limit": MILP_SECONDS},
             )
         rows = self.a.shape[0] > 0
         return linprog(
