@@ -197,3 +197,50 @@ def test_output_made_with_small_cells_allowed_says_so_in_every_format(
         assert said, command
         if fmt == "csv":
             assert said[0].startswith("# ")
+
+
+def test_a_solver_out_of_time_protects_more_never_less(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no time for any integer programme, the audit knows no wide range: the outputs
+    hide more, and the attacker still cannot pin a hidden cell."""
+    from claimscope.privacy import lp
+
+    monkeypatch.setattr(lp, "MILP_SECONDS", 0.0)
+    store = plan_store(tmp_path / "linked", LINKED_PLAN)
+    params = [("cohort", "rehab"), ("cohort", "pt"), ("cohort", "ot")]
+    compare = published(store, "api", "/api/compare", params)
+    top = published(store, "api", "/api/top", [])
+    tables = {c["name"]: c for c in compare["cohorts"]}
+    codes = output_codes(top, *tables.values())
+    system = System()
+    for name, table in tables.items():
+        add_ranking(system, table, COHORT_PARTS[name], codes)
+    add_ranking(system, top, COHORT_PARTS["rehab"], codes)
+    assert violations(system, {"ot 97530": [var("ot", "97530")]}) == []
+    trend_root = trend_store(tmp_path / "trend")
+    trend = published(trend_root, "api", "/api/trend", [("limit", "6")])
+    top = published(trend_root, "api", "/api/top", [])
+    system = System()
+    add_trend(system, trend, output_codes(top))
+    add_window_totals(system, top, trend["periods"], output_codes(top))
+    assert violations(system, {"97018 in 2023-02": [var("2023-02", "97018")]}) == []
+
+
+def test_an_integer_programme_out_of_time_gives_an_inner_range() -> None:
+    import numpy as np
+
+    from claimscope.privacy import lp
+
+    equations = np.array([[1.0, 1.0, 1.0]])
+    exact = lp.BoxLP(equations, np.array([10.0]), np.zeros(3), np.full(3, 10.0), integer=True)
+    first = np.array([1.0, 0.0, 0.0])
+    assert (exact.minimum(first), exact.maximum(first)) == (0.0, 10.0)
+    saved = lp.MILP_SECONDS
+    try:
+        lp.MILP_SECONDS = 0.0
+        hurried = lp.BoxLP(equations, np.array([10.0]), np.zeros(3), np.full(3, 10.0), integer=True)
+        low, high = hurried.minimum(first), hurried.maximum(first)
+    finally:
+        lp.MILP_SECONDS = saved
+    assert low >= 0.0 and high <= 10.0  # never wider than the truth

@@ -327,3 +327,16 @@ def test_records_survive_checkpoints(tmp_path: Path) -> None:
     assert store_status(store.root, as_of=3).to_dict()["months"] == [
         {"month": "2023-01", "lines": 3}
     ]
+
+
+def test_the_log_tells_which_files_hold_rows_spanning_months(tmp_path: Path) -> None:
+    from datetime import date
+
+    from tests.canonical import line, write_store
+
+    annual = line("97110", month="2023-01", period_end_month=date(2023, 12, 1))
+    root = write_store(tmp_path, [line("97140", month="2023-02"), annual])
+    files = snapshot(Store(root)).files
+    assert [(f.month.month, f.spans_months) for f in files] == [(1, True), (2, False)]
+    read = snapshot(Store(root))
+    assert [f.month.month for f in read.files_between(None, None, spanning_only=True)] == [1]

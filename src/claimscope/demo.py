@@ -23,6 +23,7 @@ from claimscope.analysis.run import run_top
 from claimscope.cli.render import format_share
 from claimscope.ingest.pipeline import ingest_paths
 from claimscope.store.layout import Store
+from claimscope.store.upgrade import upgrade_if_needed
 from claimscope.synth import published_shares, write_synthetic
 
 console = Console()
@@ -35,6 +36,11 @@ def prepare(workdir: Path, lines: int, seed: int) -> Path:
     store_root = workdir / "store"
     if stamp.exists() and json.loads(stamp.read_text()) == wanted and store_root.is_dir():
         console.print(f"Reusing {lines:,} synthetic lines (seed {seed}) in {workdir}/")
+        store = Store.open(store_root)
+        with store.lock():
+            upgraded = upgrade_if_needed(store)  # a store from a demo run before Delta
+        if upgraded is not None:
+            console.print(f"Upgraded {store_root} to a Delta table")
         return store_root
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)

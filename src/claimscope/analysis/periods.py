@@ -33,7 +33,9 @@ def excluded_period_notes(connection: Connection, filters: Filters) -> list[str]
         return []
     earliest = months_before(start, LONGEST_ROW_MONTHS - 1) if start else None
     try:
-        lines = connection.lines(sources=filters.sources, month_from=earliest, month_to=end)
+        lines = connection.lines(  # only files whose log stats allow multi-month rows
+            sources=filters.sources, month_from=earliest, month_to=end, spanning_only=True
+        )
     except StoreError:
         return []
     wide = apply_filters(

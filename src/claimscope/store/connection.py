@@ -66,15 +66,17 @@ class Connection:
         sources: Sequence[str] = (),
         month_from: date | None = None,
         month_to: date | None = None,
+        spanning_only: bool = False,
     ) -> ir.Table:
-        """The canonical claim lines as an Ibis table, pruned to the months asked.
+        """The canonical claim lines as an Ibis table, pruned to the months asked (and with
+        ``spanning_only`` to files that may hold rows spanning months, by the log's stats).
 
         Files are filed under the month their rows start in, and a row is only counted when
         its whole period lies inside the range, so pruning on the start month loses nothing.
         Sources are filtered by the analysis (a file of a month may hold several sources).
         """
         del sources  # filtered as rows: compacted files mix sources
-        files = self.snapshot.files_between(month_from, month_to)
+        files = self.snapshot.files_between(month_from, month_to, spanning_only=spanning_only)
         if not files:
             raise StoreError(
                 f"store {self.store_root} (version {self.snapshot.version}) has no claim lines "

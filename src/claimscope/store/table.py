@@ -51,6 +51,12 @@ class DataFile:
     month: date
     rows: int
     size: int
+    last_period_month: date | None = None  # from the log's statistics, when written
+
+    @property
+    def spans_months(self) -> bool:
+        """Whether the file may hold rows whose period runs past its month (aggregates)."""
+        return self.last_period_month is None or self.last_period_month > self.month
 
 
 @dataclass(frozen=True)
@@ -61,13 +67,17 @@ class Snapshot:
     time: str
     files: tuple[DataFile, ...]
 
-    def files_between(self, month_from: date | None, month_to: date | None) -> list[DataFile]:
-        """Files whose partition month lies in the range (rows are filed by start month)."""
+    def files_between(
+        self, month_from: date | None, month_to: date | None, *, spanning_only: bool = False
+    ) -> list[DataFile]:
+        """Files whose partition month lies in the range (rows are filed by start month);
+        with ``spanning_only`` just those that may hold rows spanning several months."""
         return [
             f
             for f in self.files
             if (month_from is None or f.month >= month_from)
             and (month_to is None or f.month <= month_to)
+            and (f.spans_months or not spanning_only)
         ]
 
     @property
@@ -178,6 +188,7 @@ def snapshot(store: Store, as_of: str | int | None = None) -> Snapshot:
 def snapshot_of(table: DeltaTable, store: Store) -> Snapshot:
     actions = pa.table(table.get_add_actions(flatten=True))
     columns = actions.to_pydict()
+    last = columns.get("max.period_end_month") or [None] * actions.num_rows
     files = tuple(
         DataFile(
             path=store.table_dir / relative,
@@ -185,12 +196,14 @@ def snapshot_of(table: DeltaTable, store: Store) -> Snapshot:
             month=month,
             rows=int(rows if rows is not None else -1),
             size=int(size),
+            last_period_month=end,
         )
-        for relative, month, rows, size in zip(
+        for relative, month, rows, size, end in zip(
             columns["path"],
             columns[f"partition.{PARTITION}"],
             columns["num_records"],
             columns["size_bytes"],
+            last,
             strict=True,
         )
     )
@@ -202,7 +215,8 @@ def _file_key(f: DataFile) -> tuple[date, str]:
 
 
 def version_time(table: DeltaTable) -> str:
-    """When the loaded version was committed, ISO 8601 UTC.
+    """When the loaded version was committed, ISO 8601 UTC (its ``commitInfo`` time, which
+    ``--as-of`` resolves by).
 
     Read from that version's commit file (``history`` lists from the newest commit, whatever
     version is loaded); a commit file already cleaned up falls back to the history.

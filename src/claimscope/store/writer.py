@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
@@ -56,8 +56,9 @@ WRITE_SCHEMA: Final = pa.schema(
 # What a data file holds: every column but the partition column (its value is in the log).
 FILE_SCHEMA: Final = pa.schema([f for f in WRITE_SCHEMA if f.name != PARTITION])
 # Min/max statistics copied into the add actions, so Delta readers (Spark, Databricks) can
-# skip files by code, source or batch as they do for files Delta writers made.
-LOG_STATISTICS: Final = ("source", "hcpcs_code", "batch_id")
+# skip files by code, source or batch as they do for files Delta writers made; the last
+# period month tells claimscope which files hold rows spanning several months.
+LOG_STATISTICS: Final = ("source", "hcpcs_code", "batch_id", "period_end_month")
 
 
 class BatchWriter:
@@ -267,8 +268,8 @@ def add_action(store: Store, path: Path) -> AddAction:
 def file_stats(metadata: pq.FileMetaData) -> dict[str, object]:
     """Delta statistics (row count, min/max of a few string columns) from a Parquet footer."""
     names = metadata.schema.names
-    low: dict[str, str] = {}
-    high: dict[str, str] = {}
+    low: dict[str, Any] = {}
+    high: dict[str, Any] = {}
     for name in LOG_STATISTICS:
         index = names.index(name)
         for group in range(metadata.num_row_groups):
@@ -277,7 +278,12 @@ def file_stats(metadata: pq.FileMetaData) -> dict[str, object]:
                 continue
             low[name] = min(low.get(name, stats.min), stats.min)
             high[name] = max(high.get(name, stats.max), stats.max)
-    return {"numRecords": metadata.num_rows, "minValues": low, "maxValues": high}
+    return {"numRecords": metadata.num_rows, "minValues": _json(low), "maxValues": _json(high)}
+
+
+def _json(values: dict[str, Any]) -> dict[str, str]:
+    """Statistics as Delta writes them: dates as ISO strings."""
+    return {k: v.isoformat() if hasattr(v, "isoformat") else v for k, v in values.items()}
 
 
 def open_parquet(path: Path, schema: pa.Schema = FILE_SCHEMA) -> pq.ParquetWriter:
