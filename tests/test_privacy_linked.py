@@ -67,11 +67,8 @@ LINKED_PLAN = [
 ]  # fmt: skip
 
 
-@pytest.mark.parametrize("surface", ["api", "cli"])
-def test_linked_cohorts_and_top_cannot_be_solved_for_a_hidden_cell(
-    tmp_path: Path, surface: str
-) -> None:
-    store = plan_store(tmp_path, LINKED_PLAN)
+def linked_system(store: Path, surface: str) -> tuple[System, dict[str, Any]]:
+    """What compare of rehab, pt and ot plus top publish, as one system, and the tables."""
     params = [("cohort", "rehab"), ("cohort", "pt"), ("cohort", "ot")]
     compare = published(store, surface, "/api/compare", params)
     top = published(store, surface, "/api/top", [])
@@ -81,6 +78,14 @@ def test_linked_cohorts_and_top_cannot_be_solved_for_a_hidden_cell(
     for name, table in tables.items():
         add_ranking(system, table, COHORT_PARTS[name], codes)
     add_ranking(system, top, COHORT_PARTS["rehab"], codes)
+    return system, tables
+
+
+@pytest.mark.parametrize("surface", ["api", "cli"])
+def test_linked_cohorts_and_top_cannot_be_solved_for_a_hidden_cell(
+    tmp_path: Path, surface: str
+) -> None:
+    system, tables = linked_system(plan_store(tmp_path, LINKED_PLAN), surface)
     ot_97530 = {"ot 97530": [var("ot", "97530")]}
     assert next(r for r in tables["ot"]["rows"] if r["code"] == "97530").get("suppressed")
     assert violations(system, ot_97530) == []
@@ -207,16 +212,7 @@ def test_a_solver_out_of_time_protects_more_never_less(
     from claimscope.privacy import lp
 
     monkeypatch.setattr(lp, "MILP_SECONDS", 0.0)
-    store = plan_store(tmp_path / "linked", LINKED_PLAN)
-    params = [("cohort", "rehab"), ("cohort", "pt"), ("cohort", "ot")]
-    compare = published(store, "api", "/api/compare", params)
-    top = published(store, "api", "/api/top", [])
-    tables = {c["name"]: c for c in compare["cohorts"]}
-    codes = output_codes(top, *tables.values())
-    system = System()
-    for name, table in tables.items():
-        add_ranking(system, table, COHORT_PARTS[name], codes)
-    add_ranking(system, top, COHORT_PARTS["rehab"], codes)
+    system, _ = linked_system(plan_store(tmp_path / "linked", LINKED_PLAN), "api")
     assert violations(system, {"ot 97530": [var("ot", "97530")]}) == []
     trend_root = trend_store(tmp_path / "trend")
     trend = published(trend_root, "api", "/api/trend", [("limit", "6")])
