@@ -48,6 +48,10 @@ MeasureOption = Annotated[
 FormatOption = Annotated[
     str, typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.", metavar="FORMAT")
 ]
+JSON_OR_TABLE = ("table", "json")
+JsonOption = Annotated[
+    str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
+]
 MinCellOption = Annotated[
     int,
     typer.Option(
@@ -114,9 +118,27 @@ def filters_from(options: dict[str, Any], *, codes: str) -> Filters:
     )
 
 
-def check_format(fmt: str) -> str:
-    if fmt not in OUTPUT_FORMATS:
-        fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+def policy_from(options: dict[str, Any]) -> PrivacyPolicy:
+    """The privacy options of a command (its ``locals()``); no ``perturb`` option means off."""
+    return PrivacyPolicy(
+        options["min_cell_size"], options["allow_small_cells"], options.get("perturb", False)
+    )
+
+
+def top_query_from(options: dict[str, Any], *, codes: str) -> TopQuery:
+    """The ranking a command's options (its ``locals()``) ask for: filters, measure, limit."""
+    return TopQuery(
+        filters=filters_from(options, codes=codes),
+        measure=options["measure"],
+        limit=options["limit"],
+        privacy=policy_from(options),
+    )
+
+
+def check_format(fmt: str, formats: tuple[str, ...] = OUTPUT_FORMATS) -> str:
+    """Fail unless ``--format`` is one of ``formats`` (by default every output format)."""
+    if fmt not in formats:
+        fail(f"--format {fmt!r} is not one of {', '.join(formats)}")
     return fmt
 
 
@@ -146,13 +168,7 @@ def top(
     options = dict(locals())
 
     def action() -> None:
-        filters = filters_from(options, codes=codes)
-        query = TopQuery(
-            filters=filters,
-            measure=measure,
-            limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
-        )
+        query = top_query_from(options, codes=codes)
         result = run_top(store_root(store), query, engine=engine, as_of=as_of)
         print_top(console, result, fmt)
 
@@ -160,12 +176,7 @@ def top(
 
 
 @app.command()
-def sources(
-    fmt: Annotated[
-        str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
-    ] = "table",
-    store: StoreOption = None,
-) -> None:
+def sources(fmt: JsonOption = "table", store: StoreOption = None) -> None:
     """List the sources loaded in the store, with row counts and months covered."""
     from claimscope.cli.render import sources_table, to_json
     from claimscope.privacy import SOURCE_COUNTS, protect_counts
@@ -245,7 +256,7 @@ def trend(
             measure=measure,
             grain=grain,
             codes_limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
+            privacy=policy_from(options),
         )
         result = explain_trend(store_root(store), query, engine=engine, as_of=as_of)
         print_trend(console, result, fmt)
@@ -289,7 +300,7 @@ def explore(
             code,
             filters,
             measure=measure,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
+            privacy=policy_from(options),
             engine=engine,
             as_of=as_of,
         )
@@ -345,13 +356,7 @@ def compare(
     options = dict(locals())
 
     def action() -> None:
-        filters = filters_from(options, codes=codes)
-        base = TopQuery(
-            filters=filters,
-            measure=measure,
-            limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
-        )
+        base = top_query_from(options, codes=codes)
         root = store_root(store)
         cohorts = resolve_cohorts(cohort, root, Path.cwd())
         result = run_compare(
@@ -394,7 +399,7 @@ def attribution(
         report = run_attribution(
             store_root(store),
             filters,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
+            privacy=policy_from(options),
             engine=engine,
             as_of=as_of,
         )

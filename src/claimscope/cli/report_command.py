@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 
-from claimscope.analysis.query import PrivacyPolicy, TopQuery
 from claimscope.cli.app import (
     AsOfOption,
     EngineOption,
@@ -30,7 +29,7 @@ from claimscope.cli.commands import (
     StateOption,
     StatusOption,
     ToOption,
-    filters_from,
+    top_query_from,
 )
 
 
@@ -79,12 +78,7 @@ def report(
     options = dict(locals())
 
     def action() -> None:
-        base = TopQuery(
-            filters=filters_from(options, codes=codes),
-            measure=measure,
-            limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells),
-        )
+        base = top_query_from(options, codes=codes)
         root = store_root(store)
         cohorts = tuple(resolve_cohorts(cohort or [], root, Path.cwd()))
         request = ReportRequest(base, cohorts, ci=ci)

@@ -18,9 +18,11 @@ from claimscope.cli.app import (
     store_root,
 )
 from claimscope.cli.commands import (
+    JSON_OR_TABLE,
     AllowSmallOption,
     CodesOption,
     FormatOption,
+    JsonOption,
     MeasureOption,
     MinCellOption,
     PayerOption,
@@ -31,19 +33,9 @@ from claimscope.cli.commands import (
     StateOption,
     StatusOption,
     check_format,
-    filters_from,
+    top_query_from,
 )
 from claimscope.cli.render import to_json
-
-JsonOption = Annotated[
-    str, typer.Option("--format", help="Output: table or json.", metavar="FORMAT")
-]
-
-
-def _json_or_table(fmt: str) -> str:
-    if fmt not in ("table", "json"):
-        fail(f"--format {fmt!r} is not one of table, json")
-    return fmt
 
 
 @app.command()
@@ -51,7 +43,7 @@ def status(fmt: JsonOption = "table", store: StoreOption = None, as_of: AsOfOpti
     """The store's version and time, sources, lines per month, last ingests, quarantine."""
     from claimscope.store.status import store_status
 
-    _json_or_table(fmt)
+    check_format(fmt, JSON_OR_TABLE)
     result = run_safely(lambda: store_status(store_root(store), as_of))
     data = result.to_dict()
     if fmt == "json":
@@ -77,7 +69,7 @@ def history(fmt: JsonOption = "table", store: StoreOption = None) -> None:
     """Every version of the store: when, and what the commit did."""
     from claimscope.store.history import version_history
 
-    _json_or_table(fmt)
+    check_format(fmt, JSON_OR_TABLE)
     rows = run_safely(lambda: version_history(store_root(store)))
     if fmt == "json":
         console.out(to_json({"versions": rows}), highlight=False)
@@ -122,7 +114,6 @@ def diff(
     engine: EngineOption = "duckdb",
 ) -> None:
     """Run the same ranking on two store versions and show how it was restated."""
-    from claimscope.analysis.query import PrivacyPolicy, TopQuery
     from claimscope.analysis.restatement import run_diff
     from claimscope.cli.render_diff import print_diff
 
@@ -130,12 +121,7 @@ def diff(
     options = dict(locals())
 
     def action() -> Any:
-        query = TopQuery(
-            filters=filters_from(options, codes=codes),
-            measure=measure,
-            limit=limit,
-            privacy=PrivacyPolicy(min_cell_size, allow_small_cells, perturb),
-        )
+        query = top_query_from(options, codes=codes)
         return run_diff(store_root(store), query, from_version, to_version, engine=engine)
 
     print_diff(console, run_safely(action), fmt)
@@ -146,7 +132,7 @@ def check(fmt: JsonOption = "table", store: StoreOption = None, as_of: AsOfOptio
     """Verify every file the store version references is present, readable and complete."""
     from claimscope.store.maintenance import check_store
 
-    _json_or_table(fmt)
+    check_format(fmt, JSON_OR_TABLE)
     report = run_safely(lambda: check_store(store_root(store), as_of))
     if fmt == "json":
         console.out(to_json(report.to_dict()), highlight=False)
@@ -177,7 +163,7 @@ def vacuum(
     """Delete data files that no version of the last --retain days needs."""
     from claimscope.store.maintenance import vacuum_store
 
-    _json_or_table(fmt)
+    check_format(fmt, JSON_OR_TABLE)
     if retain < 0:
         fail("--retain must be 0 days or more")
     report = run_safely(lambda: vacuum_store(store_root(store), retain, dry_run=dry_run))
@@ -194,7 +180,7 @@ def upgrade(fmt: JsonOption = "table", store: StoreOption = None) -> None:
     from claimscope.store.layout import Store
     from claimscope.store.upgrade import upgrade_store
 
-    _json_or_table(fmt)
+    check_format(fmt, JSON_OR_TABLE)
 
     def action() -> Any:
         target = Store.open(store_root(store))

@@ -9,9 +9,10 @@ import typer
 from rich.table import Table
 
 from claimscope.analysis.vocab import KINDS, Vocabulary, vocabulary
-from claimscope.cli.app import StoreOption, app, console, fail, run_safely, store_root
+from claimscope.cli.app import StoreOption, app, console, run_safely, store_root
+from claimscope.cli.commands import FormatOption, check_format
 from claimscope.cli.output import csv_text, markdown_heading
-from claimscope.cli.render import OUTPUT_FORMATS, to_json
+from claimscope.cli.render import to_json
 from claimscope.insight.describe import Description
 
 
@@ -57,15 +58,11 @@ def vocab(
             help="For `codes`: the code set or spec to list (e.g. pmr).", metavar="[SET]"
         ),
     ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", help=f"Output: {', '.join(OUTPUT_FORMATS)}.", metavar="FORMAT"),
-    ] = "table",
+    fmt: FormatOption = "table",
     store: StoreOption = None,
 ) -> None:
     """List the values filters accept: code sets, codes of a set, specialties, payers, ..."""
-    if fmt not in OUTPUT_FORMATS:
-        fail(f"--format {fmt!r} is not one of {', '.join(OUTPUT_FORMATS)}")
+    check_format(fmt)
     folders = (store_root(store), Path.cwd())
     listing = run_safely(lambda: vocabulary(kind, code_set, folders=folders))
     if fmt == "json":
