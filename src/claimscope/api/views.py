@@ -124,7 +124,10 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
             query = TrendQuery(
                 filters, measure=measure, codes_limit=EXPLORE_TREND_CODES, privacy=privacy
             )
-            trend = explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
+            # The store version the breakdowns read, so a concurrent ingest cannot put the
+            # trend line on a different version than the rest of the view.
+            read = result["data"].get("store_version", as_of)
+            trend = explain_trend(root, query, engine=engine, as_of=read).to_dict()
             series = [s for s in trend["series"] if s["code"] == result["code"]]
             if series and len(trend["periods"]) > 1:
                 title = f"{result['code']}: share of the code set by month"
