@@ -173,24 +173,14 @@ def explore_code(
         base.total = 0.0  # a true zero: nothing to protect, and "suppressed" would mislead
         base.notes.append("no claim lines match these filters")
         return base
-    plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
-    if not plan.measure.additive:
-        raise QueryError(
-            "breakdowns need an additive measure (services, lines, allowed, paid)",
-            parameter="measure",
-        )
+    plan = additive_plan(measure, coverage)
     totals = filtered.aggregate(value=measure_value(filtered, plan), **cell_counts(filtered))
     record = totals.to_pyarrow().to_pylist()[0]
-    total, total_cells = float(record["value"] or 0), cell_count(record)
-    if _total_hidden(total, total_cells, privacy, measure):
-        base.notes.append(
-            "all figures suppressed: the code's total is below the cell-size threshold"
-        )
-        base.coverage = hide_periods(base.coverage)
-        return base
     perturbation = perturbation_for(privacy, kind_for_measure(measure))
-    base.perturbation = perturbation_block(perturbation)
-    base.total = total if perturbation is None else perturbation.count(total, record["cell_key"])
+    shown = settle_total(base, record, privacy, perturbation)
+    if shown is None:
+        return base
+    total, total_cells = shown
     for dimension, title, expr, labeler in _dimensions():
         if expr is None:
             breakdown = _modifier_breakdown(filtered, plan, title, record, total_cells, privacy)
@@ -198,8 +188,43 @@ def explore_code(
             breakdown = _breakdown(
                 filtered, plan, dimension, title, expr, labeler, total, total_cells, privacy
             )
-        base.breakdowns.append(_perturbed(breakdown, perturbation, base.total))
+        base.breakdowns.append(_perturbed(breakdown, perturbation, base.total or 0.0))
     return base
+
+
+def additive_plan(measure: str, coverage: Coverage) -> MeasurePlan:
+    """The measure's plan over the selection's sources; breakdowns need an additive measure."""
+    plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
+    if not plan.measure.additive:
+        raise QueryError(
+            "breakdowns need an additive measure (services, lines, allowed, paid)",
+            parameter="measure",
+        )
+    return plan
+
+
+def settle_total(
+    result: DrilldownResult,
+    record: dict[str, Any],
+    privacy: PrivacyPolicy,
+    perturbation: Perturbation | None,
+) -> tuple[float, float] | None:
+    """Set the code's shown total from its totals record, or note that everything is hidden.
+
+    Returns the unperturbed (total, cells) the breakdowns are protected against, or None when
+    the total is below the threshold (the result is then final). Shared with the many-code
+    drill-down, so each code there settles exactly as ``explore_code`` does.
+    """
+    total, total_cells = float(record["value"] or 0), cell_count(record)
+    if _total_hidden(total, total_cells, privacy, result.measure):
+        result.notes.append(
+            "all figures suppressed: the code's total is below the cell-size threshold"
+        )
+        result.coverage = hide_periods(result.coverage)
+        return None
+    result.perturbation = perturbation_block(perturbation)
+    result.total = total if perturbation is None else perturbation.count(total, record["cell_key"])
+    return total, total_cells
 
 
 def _perturbed(breakdown: Breakdown, perturbation: Perturbation | None, total: float) -> Breakdown:

@@ -20,19 +20,18 @@ from claimscope.analysis.drilldown import (
     DrilldownResult,
     _dimensions,
     _perturbed,
-    _total_hidden,
+    additive_plan,
     breakdown_of,
+    settle_total,
 )
 from claimscope.analysis.filters import apply_filters
 from claimscope.analysis.measures import (
     MeasurePlan,
-    cell_count,
     cell_counts,
     measure_value,
-    plan_measure,
 )
-from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
-from claimscope.privacy import hide_periods, kind_for_measure, perturbation_block, perturbation_for
+from claimscope.analysis.query import Filters, PrivacyPolicy
+from claimscope.privacy import kind_for_measure, perturbation_for
 from claimscope.terminology.codesets import parse_code_spec, subsection_of
 from claimscope.terminology.names import code_names
 
@@ -72,12 +71,7 @@ def explore_codes(
     }
     if coverage.empty:
         return out
-    plan = plan_measure(measure, coverage.record_kinds, {s["name"] for s in coverage.sources})
-    if not plan.measure.additive:
-        raise QueryError(
-            "breakdowns need an additive measure (services, lines, allowed, paid)",
-            parameter="measure",
-        )
+    plan = additive_plan(measure, coverage)
     totals = _grouped(filtered.mutate(key=filtered.hcpcs_code), plan)
     perturbation = perturbation_for(privacy, kind_for_measure(measure))
     shown: dict[str, tuple[float, float]] = {}
@@ -87,23 +81,13 @@ def explore_codes(
             result.total = 0.0
             result.notes.append("no claim lines match these filters")
             continue
-        total, cells = float(record["value"] or 0), cell_count(record)
-        if _total_hidden(total, cells, privacy, measure):
-            result.notes.append(
-                "all figures suppressed: the code's total is below the cell-size threshold"
-            )
-            result.coverage = hide_periods(result.coverage)
-            continue
-        result.perturbation = perturbation_block(perturbation)
-        result.total = (
-            total if perturbation is None else perturbation.count(total, record["cell_key"])
-        )
-        shown[code] = (total, cells)
+        settled = settle_total(result, record, privacy, perturbation)
+        if settled is not None:
+            shown[code] = settled
     for dimension, title, expr, labeler in _dimensions():
+        # expr is None for the overlapping modifier rows: only explore_code builds them.
         if dimension not in dimensions or expr is None or not shown:
             continue
-        if expr is None:  # overlapping modifier rows: only explore_code builds them
-            raise QueryError(f"the {dimension} breakdown is available per code only (explore)")
         grouped = _grouped(filtered.mutate(key=expr(filtered).fill_null(UNKNOWN)), plan)
         for code, (total, cells) in shown.items():
             records = grouped.get(code, [])

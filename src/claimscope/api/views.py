@@ -17,7 +17,14 @@ from fastapi.responses import HTMLResponse, Response
 from claimscope.analysis.query import TopQuery
 from claimscope.analysis.run import run_explore, run_top
 from claimscope.analysis.trend import TrendQuery
-from claimscope.api.app import AsOfParam, FiltersDep, PrivacyDep
+from claimscope.api.app import (
+    AsOfParam,
+    FiltersDep,
+    GrainParam,
+    LimitParam,
+    MeasureParam,
+    PrivacyDep,
+)
 from claimscope.insight import charts
 from claimscope.insight.run import explain_trend, resolve_cohorts, run_compare
 
@@ -42,8 +49,8 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
     def top_view(
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
-        limit: int = 15,
+        measure: MeasureParam = "services",
+        limit: LimitParam = 15,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/top`` with the ranking's bar chart."""
@@ -59,9 +66,9 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
     def trend_view(
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
-        grain: str = "month",
-        limit: int = 5,
+        measure: MeasureParam = "services",
+        grain: GrainParam = "month",
+        limit: LimitParam = 5,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/trend`` with the line chart of the leading codes' shares."""
@@ -78,8 +85,8 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
         filters: FiltersDep,
         privacy: PrivacyDep,
         cohort: CohortParam,
-        measure: str = "services",
-        limit: int = 15,
+        measure: MeasureParam = "services",
+        limit: LimitParam = 15,
         ci: bool = False,
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
@@ -98,7 +105,7 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
         code: str,
         filters: FiltersDep,
         privacy: PrivacyDep,
-        measure: str = "services",
+        measure: MeasureParam = "services",
         as_of: AsOfParam = None,
     ) -> dict[str, Any]:
         """``/api/explore/{code}`` with a chart per breakdown, the state map and the code's
@@ -117,7 +124,10 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
             query = TrendQuery(
                 filters, measure=measure, codes_limit=EXPLORE_TREND_CODES, privacy=privacy
             )
-            trend = explain_trend(root, query, engine=engine, as_of=as_of).to_dict()
+            # The store version the breakdowns read, so a concurrent ingest cannot put the
+            # trend line on a different version than the rest of the view.
+            read = result["data"].get("store_version", as_of)
+            trend = explain_trend(root, query, engine=engine, as_of=read).to_dict()
             series = [s for s in trend["series"] if s["code"] == result["code"]]
             if series and len(trend["periods"]) > 1:
                 title = f"{result['code']}: share of the code set by month"
