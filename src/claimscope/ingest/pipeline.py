@@ -94,7 +94,8 @@ def ingest_paths(
     reports: list[FileReport] = []
     with store.lock():
         upgrade_if_needed(store)  # a store in the pre-Delta layout is converted first
-        ledger = Ledger(store)
+        # Read the log's ingest records once; each commit below updates this list in step.
+        entries = Ledger(store).entries()
         secret = load_or_create_secret(store.secret_path)
         for index, item in enumerate(plan):
             if item.reader is None or item.format is None:
@@ -104,7 +105,7 @@ def ingest_paths(
                 counter = _Counter(item.path, index, len(plan), progress)
                 reports.append(
                     _ingest_file(
-                        item, store, ledger, secret, read_options, options, replace, counter
+                        item, store, entries, secret, read_options, options, replace, counter
                     )
                 )
             except IngestError as exc:
@@ -196,7 +197,7 @@ class _Counter:
 def _ingest_file(
     item: _Planned,
     store: Store,
-    ledger: Ledger,
+    entries: list[LedgerEntry],
     secret: bytes,
     read_options: ReadOptions,
     options: IngestOptions,
@@ -210,7 +211,6 @@ def _ingest_file(
     except OSError as exc:  # the file vanished or became unreadable since planning
         raise IngestError(f"{item.path}: cannot read: {exc.strerror or exc}") from exc
     identity = identity_of(item.source, options.batch_key or item.path.name)
-    entries = ledger.entries()
     previous = [e for e in entries if e.identity == identity]
     skip = _skip_reason(identity, sha256, entries, previous, replace, options.allow_duplicate)
     if skip is not None:
@@ -248,6 +248,9 @@ def _ingest_file(
         flagged.abort()
         writer.abort()
         raise
+    # The live records as the log now has them (as live_entries would read them back).
+    entries[:] = [e for e in entries if e not in previous]
+    entries.append(entry)
     counter.emit(counter.bytes_total, done=True)
     return report
 

@@ -28,7 +28,7 @@ from claimscope.store.table import (
     commit,
     ensure_table,
     now_millis,
-    snapshot,
+    snapshot_of,
 )
 from claimscope.store.writer import (
     FILE_SCHEMA,
@@ -100,9 +100,9 @@ def commit_batch(
 ) -> int:
     """Commit one ingested file: its data files, its record, and (``--replace``) the removal
     of the batches it replaces, all as one version. Returns the version."""
-    ensure_table(store)
+    table = ensure_table(store)  # opened once: its snapshot and the commit below
     fault_point("ingest:files-written")
-    removals = removal_actions(store, snapshot(store), replaces, entry.batch_id)
+    removals = removal_actions(store, snapshot_of(table, store), replaces, entry.batch_id)
     fault_point("ingest:before-commit")
     record = {
         "operation": "replace" if replaces else "ingest",
@@ -110,7 +110,7 @@ def commit_batch(
         "replaces": sorted(replaces),
     }
     try:
-        version = commit(store, [*removals, *actions], record)
+        version = commit(store, [*removals, *actions], record, table=table)
     except (OSError, DeltaError) as exc:
         raise StoreError(
             f"cannot commit to the store at {store.root}: {exc}; the store is unchanged"

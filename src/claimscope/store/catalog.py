@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from claimscope.store.layout import Store
-from claimscope.store.ledger import Ledger
+from claimscope.store.ledger import Ledger, LedgerEntry
 
 
 @dataclass
@@ -39,8 +40,13 @@ class SourceSummary:
 def summarise_store(root: Path, as_of: str | int | None = None) -> list[SourceSummary]:
     """Sources in the store at ``root`` (at version ``as_of``), by name, from the records."""
     store = Store.open(root, create=False)
+    return summarise_entries(Ledger(store, as_of).entries())
+
+
+def summarise_entries(entries: Iterable[LedgerEntry]) -> list[SourceSummary]:
+    """Sources of these ingest records, by name."""
     summaries: dict[str, SourceSummary] = {}
-    for entry in Ledger(store, as_of).entries():
+    for entry in entries:
         summary = summaries.setdefault(entry.source, SourceSummary(entry.source))
         summary.formats.add(entry.format)
         summary.files += 1

@@ -86,12 +86,6 @@ class Ledger:
             return []
         return live_entries(commits(self.store, upto=self.as_of))
 
-    def by_identity(self, identity: str) -> list[LedgerEntry]:
-        return [e for e in self.entries() if e.identity == identity]
-
-    def by_content(self, sha256: str) -> list[LedgerEntry]:
-        return [e for e in self.entries() if e.sha256 == sha256]
-
 
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes (streamed by hashlib, the GIL released while hashing)."""

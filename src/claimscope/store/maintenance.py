@@ -17,7 +17,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from claimscope.store.layout import Store
-from claimscope.store.table import open_table, snapshot_of
+from claimscope.store.table import open_table, snapshot
 
 
 @dataclass
@@ -46,7 +46,7 @@ class CheckReport:
 def check_store(root: Path, as_of: str | int | None = None) -> CheckReport:
     """Check the version ``as_of`` (default the latest) of the store at ``root``."""
     store = Store.open(root, create=False)
-    read = snapshot_of(open_table(store, as_of), store)
+    read = snapshot(store, as_of)
     report = CheckReport(read.version, len(read.files), read.rows)
     for data_file in read.files:
         if not data_file.path.is_file():

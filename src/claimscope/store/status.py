@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from claimscope.store.catalog import summarise_store
+from claimscope.store.catalog import summarise_entries
 from claimscope.store.layout import Store
 from claimscope.store.ledger import Ledger
 from claimscope.store.table import snapshot
@@ -54,7 +54,7 @@ def store_status(
     for data_file in read.files:
         per_month[data_file.month.strftime("%Y-%m")] += data_file.rows
     entries = Ledger(store, read.version).entries()
-    sources = [s.to_dict() for s in summarise_store(root, read.version)]
+    sources = [s.to_dict() for s in summarise_entries(entries)]
     last = sorted(entries, key=lambda e: (e.version or 0, e.batch_id))[-LAST_INGESTS:]
     ingests = [
         {

@@ -248,14 +248,18 @@ def commit(
     store: Store,
     actions: Sequence[AddAction | RemoveAction],
     metadata: dict[str, Any],
+    *,
+    table: DeltaTable | None = None,
 ) -> int:
     """Commit ``actions`` as one new version carrying ``metadata``; returns that version.
 
     Files the add actions name must already be complete in the table folder: until this
     commit's log entry exists no reader sees them, and once it exists every reader of a later
-    version sees all of them.
+    version sees all of them. ``table``: the latest version from :func:`ensure_table`, when
+    the caller already has it open.
     """
-    table = ensure_table(store)
+    if table is None:
+        table = ensure_table(store)
     table.create_write_transaction(
         list(actions),
         "append",
