@@ -5,7 +5,9 @@ as the same files ingested fresh."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +20,7 @@ from claimscope.ingest.pseudonymise import Pseudonymiser
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.batches import remove_action
 from claimscope.store.compact import compact_store
+from claimscope.store.faults import KILL_ENV
 from claimscope.store.history import summary
 from claimscope.store.keys import KeyDeriver
 from claimscope.store.layout import Store
@@ -25,7 +28,7 @@ from claimscope.store.ledger import Ledger
 from claimscope.store.maintenance import check_store
 from claimscope.store.table import commit, commits, read_lines, snapshot
 from claimscope.store.writer import add_action
-from tests.store_helpers import claims_csv, invoke, unstamped
+from tests.store_helpers import claims_csv, cli, invoke, unstamped
 
 JANUARY = {"97110": 30, "97140": 20, "97530": 15, "97112": 12}
 FEBRUARY = {"97110": 25, "97140": 22, "97530": 9, "97035": 14}
@@ -214,3 +217,71 @@ def test_lines_without_file_or_row_get_distinct_keys() -> None:
     again = KeyDeriver(b"k" * 32).fill(table)["record_key"].to_pylist()
     assert again == keys  # the same store secret derives the same keys
     assert KeyDeriver(b"x" * 32).fill(table)["record_key"].to_pylist()[:3] != keys[:3]
+
+
+def _killed(root: Path, point: str) -> None:
+    """``claimscope upgrade`` in a real process, killed with SIGKILL at ``point``."""
+    env = {k: v for k, v in os.environ.items() if k != KILL_ENV} | {KILL_ENV: point}
+    killed = cli("upgrade", "--store", str(root), env=env)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+
+
+def _finish(root: Path, fresh: dict[str, Any], rows: int) -> None:
+    """Rerun the upgrade: the store ends exactly as the files ingested fresh."""
+    rerun = invoke("upgrade", "--store", str(root), "--format", "json")
+    assert rerun.returncode in (0, 2), rerun.stdout  # 2: the killed run had finished its work
+    assert _answers(root) == fresh["answers"] and _keys(root) == _keys(fresh["root"])
+    assert check_store(root).ok and snapshot(Store(root)).rows == rows
+
+
+def _stray(root: Path) -> list[Path]:
+    referenced = {f.path for f in snapshot(Store(root)).files}
+    return [p for p in (root / "claims").rglob("*.parquet") if p not in referenced]
+
+
+def _fill_killed_at(
+    point: str, fresh: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "keyless"
+    _keyless_delta_store(fresh, root, monkeypatch)
+    before = snapshot(Store(root))
+    _killed(root, point)
+    now = snapshot(Store(root))
+    assert now.version == before.version + (point == "keys:committed")
+    assert check_store(root).ok and now.rows == before.rows
+    if point == "keys:files-written":  # nothing committed: the old version, files unreferenced
+        assert len([p for p in _stray(root) if p.name.startswith("keyed-")]) == 2
+        assert invoke("top", "--store", str(root), "--perturb").returncode == 2
+    else:
+        assert _answers(root) == fresh["answers"]
+    _finish(root, fresh, before.rows)
+
+
+def test_a_fill_killed_before_its_commit_leaves_the_old_version(
+    fresh: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill_killed_at("keys:files-written", fresh, tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+def test_a_fill_killed_after_its_commit_is_complete(
+    fresh: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fill_killed_at("keys:committed", fresh, tmp_path, monkeypatch)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("point", ["upgrade:files-written", "upgrade:committed"])
+def test_an_old_layout_upgrade_killed_at_every_named_point(
+    point: str, fresh: dict[str, Any], tmp_path: Path
+) -> None:
+    root = tmp_path / "old"
+    rows = _old_layout_copy(fresh, root)
+    _killed(root, point)
+    assert Store(root).has_old_layout()  # removed only after the commit, by this run or next
+    if point == "upgrade:files-written":
+        assert not snapshot(Store(root)).files  # the table exists, still empty
+    else:
+        assert _answers(root) == fresh["answers"]
+    _finish(root, fresh, rows)
+    assert not Store(root).has_old_layout()
