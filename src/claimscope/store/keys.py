@@ -21,12 +21,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from deltalake.exceptions import DeltaError
 from deltalake.transaction import AddAction, RemoveAction
 
 from claimscope.ingest.pseudonymise import record_keys
@@ -35,7 +37,13 @@ from claimscope.store.faults import fault_point
 from claimscope.store.layout import Store, StoreError
 from claimscope.store.secret import load_or_create_secret
 from claimscope.store.table import DataFile, commit, ensure_table, snapshot_of
-from claimscope.store.writer import FILE_SCHEMA, add_action, open_parquet, to_write_schema
+from claimscope.store.writer import (
+    FILE_SCHEMA,
+    ROW_GROUP_ROWS,
+    add_action,
+    open_parquet,
+    to_write_schema,
+)
 
 KEY: Final = "record_key"
 # Rows with no row number are numbered from here: past any row a real file has.
@@ -154,14 +162,23 @@ def fill_record_keys(store: Store) -> KeysReport:
         return report
     deriver = KeyDeriver.for_store(store)
     actions: list[AddAction | RemoveAction] = []
-    for index, data_file in enumerate(todo):
-        # Named after the version this commit will be: a rerun after a kill reuses only
-        # names no version references.
-        name = f"{current.version + 1}{index:06d}"
-        actions += [remove_action(data_file), _rewrite(store, data_file, deriver, name)]
-    fault_point("keys:files-written")
-    record = {"operation": "record keys", "files": len(todo), "lines": deriver.derived}
-    version = commit(store, actions, record, table=table)
+    written: list[Path] = []
+    try:
+        for index, data_file in enumerate(todo):
+            # Named after the version this commit will be: a rerun after a kill reuses only
+            # names no version references.
+            target = _target(data_file, f"{current.version + 1}{index:06d}")
+            written.append(target)
+            actions += [remove_action(data_file), _rewrite(store, data_file, deriver, target)]
+        fault_point("keys:files-written")
+        record = {"operation": "record keys", "files": len(todo), "lines": deriver.derived}
+        version = commit(store, actions, record, table=table)
+    except (OSError, DeltaError, StoreError) as exc:
+        for path in written:  # referenced by no version: nothing reads them
+            path.unlink(missing_ok=True)
+        raise StoreError(
+            f"cannot write record keys to the store at {store.root}: {exc}; the store is unchanged"
+        ) from exc
     fault_point("keys:committed")
     after = snapshot_of(table, store)
     if after.rows != current.rows:
@@ -173,12 +190,15 @@ def fill_record_keys(store: Store) -> KeysReport:
     return report
 
 
-def _rewrite(store: Store, data_file: DataFile, deriver: KeyDeriver, name: str) -> AddAction:
-    """The file written again, row group by row group, with every key present."""
-    owner = BATCH_FILE.match(data_file.relative.rsplit("/", 1)[-1])
+def _target(data_file: DataFile, name: str) -> Path:
+    owner = BATCH_FILE.match(data_file.path.name)
     # A batch's own file keeps a name that says so (a later --replace removes it whole).
     name = f"{owner.group(1)}-{name}" if owner else f"v{name}"
-    target = data_file.path.parent / f"{KEYED_PREFIX}-{name}.parquet"
+    return data_file.path.parent / f"{KEYED_PREFIX}-{name}.parquet"
+
+
+def _rewrite(store: Store, data_file: DataFile, deriver: KeyDeriver, target: Path) -> AddAction:
+    """The file written again, row group by row group, with every key present."""
     source = pq.ParquetFile(data_file.path)
     writer = open_parquet(target)
     try:
@@ -187,7 +207,12 @@ def _rewrite(store: Store, data_file: DataFile, deriver: KeyDeriver, name: str) 
             absent = [n for n in FILE_SCHEMA.names if n not in rows.column_names]
             for n in absent:  # columns added to the schema after the file was written
                 rows = rows.append_column(n, pa.nulls(rows.num_rows, FILE_SCHEMA.field(n).type))
-            writer.write_table(to_write_schema(rows.select(FILE_SCHEMA.names), FILE_SCHEMA))
+            rows = to_write_schema(rows.select(FILE_SCHEMA.names), FILE_SCHEMA)
+            writer.write_table(rows, ROW_GROUP_ROWS)
     finally:
         writer.close()
-    return add_action(store, target)
+    action = add_action(store, target)
+    expected = source.metadata.num_rows
+    if pq.read_metadata(target).num_rows != expected or data_file.rows not in (-1, expected):
+        raise StoreError(f"{target} does not hold the {expected} rows of {data_file.path}")
+    return action
