@@ -211,7 +211,7 @@ def _build(
     row_of = {code: i for i, code in enumerate(codes)}
     values = np.zeros((len(codes), len(periods)))
     counts = np.zeros_like(values)
-    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a legacy store)
+    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a line has no key)
     for record in cells:
         i, j = row_of[record["hcpcs_code"]], column[record["period"]]
         values[i, j] = record["value"] or 0

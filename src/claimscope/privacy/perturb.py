@@ -130,7 +130,8 @@ def perturb_line(
 ) -> list[float | None]:
     """Perturbed shown values of a line of cells (hidden ones stay ``None``).
 
-    A key sum of 0 means the cell has no rows (a true zero); ``None`` a legacy store.
+    A key sum of 0 means the cell has no rows (a true zero); ``None`` a cell holding a line
+    without a record key.
     """
     return [
         None if v is None else perturbation.count(v, k)
