@@ -98,12 +98,18 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workdir", type=Path, default=Path("bench-data/privacy"))
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument(
+        "--analyses", default="top,trend,compare,explore", help="comma-separated subset to time"
+    )
     args = parser.parse_args()
     from claimscope.analysis.query import PrivacyPolicy
 
     store = synthetic_store(args.workdir, args.lines, args.seed)
     variants = {"audit": PrivacyPolicy(), "perturb": PrivacyPolicy(perturb=True)}
+    wanted = args.analyses.split(",")
     for name, run in analyses(store).items():
+        if name not in wanted:
+            continue
         times: dict[str, list[float]] = {"bare": [], "audit": [], "perturb": []}
         run(variants["audit"])  # warm the page cache and imports
         for _ in range(args.repeats):

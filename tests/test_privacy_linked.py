@@ -228,15 +228,19 @@ def test_an_integer_programme_out_of_time_gives_an_inner_range() -> None:
 
     from claimscope.privacy import lp
 
-    equations = np.array([[1.0, 1.0, 1.0]])
-    exact = lp.BoxLP(equations, np.array([10.0]), np.zeros(3), np.full(3, 10.0), integer=True)
+    # 2a + 3b + 2c = 8 with b >= 1: the LP optimum of every bound below is fractional, so
+    # each one goes to the integer programme, which here gets no time at all.
+    equations = np.array([[2.0, 3.0, 2.0]])
+    lo, hi = np.array([0.0, 1.0, 0.0]), np.full(3, 10.0)
+    exact = lp.BoxLP(equations, np.array([8.0]), lo, hi, integer=True)
     first = np.array([1.0, 0.0, 0.0])
-    assert (exact.minimum(first), exact.maximum(first)) == (0.0, 10.0)
+    assert (exact.minimum(first), exact.maximum(first)) == (0.0, 1.0)  # LP: 0 and 2.5
     saved = lp.MILP_SECONDS
     try:
         lp.MILP_SECONDS = 0.0
-        hurried = lp.BoxLP(equations, np.array([10.0]), np.zeros(3), np.full(3, 10.0), integer=True)
+        hurried = lp.BoxLP(equations, np.array([8.0]), lo, hi, integer=True)
+        hurried.solutions.append(np.array([1.0, 2.0, 0.0]))  # the real figures
         low, high = hurried.minimum(first), hurried.maximum(first)
     finally:
         lp.MILP_SECONDS = saved
-    assert low >= 0.0 and high <= 10.0  # never wider than the truth
+    assert low >= 0.0 and high <= 1.0  # never wider than the truth

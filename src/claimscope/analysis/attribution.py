@@ -39,6 +39,7 @@ OTHER: Final = "other"
 RULE_NONE: Final = "none"
 RULES: Final = ("modifier", "revenue_code", "taxonomy", "specialty", "code")
 DISCIPLINE_COLUMN: Final = "discipline"
+DECIDED_COLUMN: Final = "_discipline_bit"
 RULE_COLUMN: Final = "attribution_rule"
 
 
@@ -212,12 +213,37 @@ def discipline_filter(lines: ir.Table, wanted: tuple[str, ...]) -> ir.Table:
 
 
 def discipline_predicate(lines: ir.Table, wanted: tuple[str, ...]) -> ir.BooleanValue:
-    """The condition of :func:`discipline_filter`."""
+    """The condition of :func:`discipline_filter` (on :func:`with_decided_discipline` lines,
+    several predicates share one evaluation of the rules)."""
     if DISCIPLINE_COLUMN in lines.columns:
         return lines[DISCIPLINE_COLUMN].isin(list(wanted))
     rules = default_rules()
-    single = [1 << i for i in range(len(rules.disciplines))]
-    masks = [_rule_mask(lines, r, rules) for r in rules.precedence]
-    decided = ibis.cases(*[(m.isin(single), m) for m in masks], else_=0)
+    decided = lines[DECIDED_COLUMN] if DECIDED_COLUMN in lines.columns else _decided(lines, rules)
     bits = [1 << i for i, d in enumerate(rules.disciplines) if d.discipline in wanted]
     return decided.isin(bits + ([0] if OTHER in wanted else []))
+
+
+def with_decided_discipline(lines: ir.Table) -> ir.Table:
+    """``lines`` plus the deciding discipline's bit (0: other) in :data:`DECIDED_COLUMN`.
+
+    The rule masks are computed as columns first and the verdict from them: written as one
+    expression, each mask appears twice in the verdict (its test and its value) and DuckDB
+    evaluates it twice (grouping 5.8M lines by the verdict: 3.4 s against 2.2 s).
+    """
+    rules = default_rules()
+    staged = with_masks(lines, rules)
+    masks = [staged[mask_column(r)] for r in rules.precedence]
+    verdict = ibis.cases(*[(m.isin(_single(rules)), m) for m in masks], else_=0)
+    return staged.mutate(**{DECIDED_COLUMN: verdict}).drop(
+        *[mask_column(r) for r in rules.precedence]
+    )
+
+
+def _decided(lines: ir.Table, rules: AttributionRules) -> ir.IntegerValue:
+    """The bit of the discipline the first rule with a clear verdict names, else 0."""
+    masks = [_rule_mask(lines, r, rules) for r in rules.precedence]
+    return ibis.cases(*[(m.isin(_single(rules)), m) for m in masks], else_=0)
+
+
+def _single(rules: AttributionRules) -> list[int]:
+    return [1 << i for i in range(len(rules.disciplines))]

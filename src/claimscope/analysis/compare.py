@@ -34,6 +34,9 @@ class CohortRanking:
     full: TopResult
     top: TopResult
     uncertainty: Uncertainty | None = None
+    # The ranking as ``top`` over the cohort's filters publishes it, before the comparison
+    # hides more (``full`` and ``top`` are replaced when it does).
+    alone: TopResult | None = None
 
     @property
     def ranked(self) -> list[CodeRow]:
@@ -203,7 +206,7 @@ def _rank(
     uncertainty = None
     if ci:
         uncertainty = bootstrap_ranking(selected, filters, full, replicates=replicates, seed=seed)
-    return CohortRanking(cohort, full, top, uncertainty)
+    return CohortRanking(cohort, full, top, uncertainty, alone=full)
 
 
 def _cut(full: TopResult, limit: int | None) -> TopResult:

@@ -14,13 +14,14 @@ from functools import reduce
 from typing import TYPE_CHECKING
 
 import ibis
+import ibis.expr.operations as ops
 import ibis.expr.types as ir
 import numpy as np
 
-from claimscope.analysis.attribution import discipline_predicate
+from claimscope.analysis.attribution import any_of, discipline_predicate, with_decided_discipline
 from claimscope.analysis.filters import filter_predicates
 from claimscope.analysis.measures import measure_value, plan_measure
-from claimscope.analysis.query import TopQuery
+from claimscope.analysis.query import Filters, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
 from claimscope.privacy import TOTAL, LinkedTables, Status, hide_rows, kind_for_measure
@@ -46,12 +47,14 @@ def protect_linked(lines: ir.Table, rankings: list[CohortRanking], base: TopQuer
     if not kind.additive:
         return
     tables: dict[str, TopResult] = {r.cohort.name: r.full for r in rankings}
-    predicates = [_member(lines, r, base) for r in rankings]
+    scopes = [r.cohort.filters(base.filters) for r in rankings]
+    disciplines = [r.cohort.disciplines for r in rankings]
     if all(_inherits_scope(r) for r in rankings):
         # top over the same filters reads lines the runner opened: include what it publishes.
-        tables[TOP] = rank_code_shares(lines, dataclasses.replace(base, limit=None))
-        predicates.append(reduce(lambda a, b: a & b, filter_predicates(lines, base.filters)))
-    records = _atoms(lines, predicates, rankings, base)
+        tables[TOP] = _top_table(lines, rankings, base)
+        scopes.append(base.filters)
+        disciplines.append(())
+    records = _atoms(lines, scopes, disciplines, rankings, base)
     if not records:
         return
     system = _system(records, list(tables), tables)
@@ -66,33 +69,76 @@ def protect_linked(lines: ir.Table, rankings: list[CohortRanking], base: TopQuer
         ranking.full.suppression["linked"] = LINKED_NOTE
 
 
+def _top_table(lines: ir.Table, rankings: list[CohortRanking], base: TopQuery) -> TopResult:
+    """What ``top`` over the comparison's filters publishes: a cohort that adds nothing to
+    them (``rehab`` next to its disciplines) already ranked exactly that."""
+    for ranking in rankings:
+        cohort = ranking.cohort
+        if (
+            ranking.alone
+            and not cohort.disciplines
+            and cohort.filters(base.filters) == base.filters
+        ):
+            return ranking.alone
+    return rank_code_shares(lines, dataclasses.replace(base, limit=None))
+
+
 def _inherits_scope(ranking: CohortRanking) -> bool:
     c = ranking.cohort
     return c.month_from is None and c.month_to is None and not c.sources
 
 
-def _member(lines: ir.Table, ranking: CohortRanking, base: TopQuery) -> ir.BooleanValue:
-    cohort = ranking.cohort
-    parts = filter_predicates(lines, cohort.filters(base.filters))
-    if cohort.disciplines:
-        parts.append(discipline_predicate(lines, cohort.disciplines))
-    return reduce(lambda a, b: a & b, parts)
-
-
 def _atoms(
-    lines: ir.Table, predicates: list[ir.BooleanValue], rankings: list[CohortRanking],
-    base: TopQuery,
+    lines: ir.Table, scopes: list[Filters], disciplines: list[tuple[str, ...]],
+    rankings: list[CohortRanking], base: TopQuery,
 ) -> list[dict[str, object]]:  # fmt: skip
-    mask = reduce(
-        lambda a, b: a + b,
-        [ibis.ifelse(p.fill_null(False), 1 << i, 0) for i, p in enumerate(predicates)],
-    )
-    marked = lines.mutate(_mask=mask).filter(lambda t: t._mask > 0)
+    """The measure per code and set of tables (a bit mask) a line falls in.
+
+    Lines are first narrowed by the tables' plain filters (codes, months, ...), which the
+    engine pushes into the scan, then summed per distinct combination of the columns the
+    tables' conditions read: the attribution rules, the costly part, then run once per
+    combination (thousands) rather than once per line (millions). The measure is additive,
+    so summing the sums is exact.
+    """
     kinds = set().union(*(r.full.coverage.record_kinds for r in rankings))
     sources = {s["name"] for r in rankings for s in r.full.coverage.sources}
     plan = plan_measure(base.measure, kinds, sources)
-    grouped = marked.group_by(["_mask", "hcpcs_code"]).aggregate(value=measure_value(marked, plan))
+    narrowed = lines.filter(any_of([_all(filter_predicates(lines, f)) for f in scopes]))
+    conditions = [_condition(narrowed, f, d) for f, d in zip(scopes, disciplines, strict=True)]
+    combos = narrowed.group_by(sorted(_columns(conditions) | {"hcpcs_code"})).aggregate(
+        _value=measure_value(narrowed, plan)
+    )
+    if any(disciplines):
+        combos = with_decided_discipline(combos)
+    mask = reduce(
+        lambda a, b: a + b,
+        [
+            ibis.ifelse(_condition(combos, f, d).fill_null(False), 1 << i, 0)
+            for i, (f, d) in enumerate(zip(scopes, disciplines, strict=True))
+        ],
+    )
+    marked = combos.mutate(_mask=mask).filter(lambda t: t._mask > 0)
+    grouped = marked.group_by(["_mask", "hcpcs_code"]).aggregate(value=marked._value.sum())
     return list(grouped.to_pyarrow().to_pylist())
+
+
+def _condition(lines: ir.Table, scope: Filters, wanted: tuple[str, ...]) -> ir.BooleanValue:
+    """Whether a line falls in a table: its filters and, for a discipline cohort, its
+    discipline."""
+    parts = filter_predicates(lines, scope)
+    if wanted:
+        parts.append(discipline_predicate(lines, wanted))
+    return _all(parts)
+
+
+def _columns(conditions: list[ir.BooleanValue]) -> set[str]:
+    """The columns the conditions read (of the table they are on, not of its sources)."""
+    values = ops.Value
+    return {f.name for c in conditions for f in c.op().find(ops.Field, filter=values)}
+
+
+def _all(parts: list[ir.BooleanValue]) -> ir.BooleanValue:
+    return reduce(lambda a, b: a & b, parts, ibis.literal(True))
 
 
 def _system(

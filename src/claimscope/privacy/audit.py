@@ -50,6 +50,10 @@ class GridState:
     fixed: set[Line] = field(default_factory=set)
     # Rows left out of the output whole (their published total could not be protected).
     withheld: set[int] = field(default_factory=set)
+    # Whole grids of cell values that satisfied an earlier round's equations. Hiding more
+    # only loosens the system (a shown figure becomes a variable whose box holds its value),
+    # so most still do, and settle figures without a solve (each is re-checked).
+    solutions: list[npt.NDArray[np.float64]] = field(default_factory=list)
 
     def cells(self, line: Line) -> list[Cell]:
         """The cells of a row or column."""
@@ -174,14 +178,23 @@ def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Li
     ]
     if not small_cells and not small_margins:
         return None
-    cycles = _cycles(grid, system, group)
-    unsettled = [c for c in small_cells if not _cycle_protected(grid, cycles, c)]
-    lp: BoxLP | None = None
     index = {v: k for k, v in enumerate(group)}
+    lp = _programme(grid, system, group, index)
+    known = len(lp.solutions)
+    try:
+        _spread(grid, lp, index, small_cells)
+        return _first_exposed(grid, system, group, index, lp, small_cells, small_margins)
+    finally:
+        _remember(grid, group, index, lp.solutions[known:])
+
+
+def _first_exposed(
+    grid: GridState, system: _System, group: list[Var], index: dict[Var, int], lp: BoxLP,
+    small_cells: list[Cell], small_margins: list[Line],
+) -> tuple[Line, ...] | None:  # fmt: skip
+    cycles = _cycles(grid, system, group)
 
     def exposed(variables: list[Var], value: float | None = None) -> bool:
-        nonlocal lp
-        lp = lp or _programme(grid, system, group, index, small_cells)
         objective = np.zeros(len(group))
         objective[[index[v] for v in variables]] = 1.0
 
@@ -192,9 +205,11 @@ def _audit_group(grid: GridState, system: _System, group: list[Var]) -> tuple[Li
 
         if not judge(*lp.observed(objective)):
             return False  # solutions already found span enough of the range
+        if value is not None and _cycle_protected(grid, cycles, variables[0][1]):
+            return False
         return judge(lp.minimum(objective), lp.maximum(objective))
 
-    for cell in unsettled:
+    for cell in small_cells:
         if exposed([("cell", cell)], float(grid.values[cell])):
             return (("col", cell[1]), ("row", cell[0]))
     for line in small_margins:  # a margin of listed cells cannot reach 1: pinned only
@@ -224,11 +239,9 @@ def _cycle_protected(grid: GridState, cycles: Cycles, cell: Cell) -> bool:
     return cycles.movable(cell, -step) or cycles.movable(cell, step)
 
 
-def _programme(
-    grid: GridState, system: _System, group: list[Var], index: dict[Var, int], small: list[Cell]
-) -> BoxLP:
-    """The group's integer programme, seeded with the true figures and two solves that put
-    every small cell as low, then as high (up to threshold-1), as the equations allow."""
+def _programme(grid: GridState, system: _System, group: list[Var], index: dict[Var, int]) -> BoxLP:
+    """The group's integer programme, seeded with the true figures and the remembered
+    solutions it still admits."""
     members = set(group)
     equations = [(c, r) for c, r in system.equations if next(iter(c)) in members]
     a = np.zeros((len(equations), len(group)))
@@ -239,15 +252,22 @@ def _programme(
     lo = np.array([system.boxes[v][0] for v in group])
     hi = np.array([system.boxes[v][1] for v in group])
     lp = BoxLP(a, b, lo, hi, integer=grid.kind.count)
-    lp.solutions.append(_truth(grid, group, equations, index))
-    weights = np.zeros(len(group))
+    lp.solutions.append(_vector(grid.values, grid, group, equations, index))
+    for cells in grid.solutions:
+        lp.admit(_vector(cells, grid, group, equations, index))
+    return lp
+
+
+def _spread(grid: GridState, lp: BoxLP, index: dict[Var, int], small: list[Cell]) -> None:
+    """Two solves that put every small cell as low, then as high (up to threshold-1), as
+    the equations allow: most small cells are then settled by the solutions alone."""
+    weights = np.zeros(lp.n)
     weights[[index["cell", c] for c in small]] = 1.0
     lp.explore(weights)
-    caps = np.full(len(group), np.inf)
+    caps = np.full(lp.n, np.inf)
     for cell in small:
         caps[index["cell", cell]] = max(grid.threshold - 1.0, float(grid.values[cell]))
     lp.explore(-weights, hi=caps)
-    return lp
 
 
 def _exposed_line_group(
@@ -264,16 +284,32 @@ def _exposed_line_group(
     return None
 
 
-def _truth(
-    grid: GridState, group: list[Var], equations: list[Any], index: dict[Var, int]
-) -> npt.NDArray[np.float64]:
-    """The real figures as a solution of the group's system (slacks from their equations)."""
+def _remember(
+    grid: GridState, group: list[Var], index: dict[Var, int], found: list[npt.NDArray[np.float64]]
+) -> None:
+    """Keep the group's new solutions as whole grids (other groups at their real values,
+    which their own equations admit) for the next rounds."""
+    cells = [(v[1], index[v]) for v in group if v[0] == "cell"]
+    for x in found:
+        whole = grid.values.copy()
+        for cell, k in cells:
+            whole[cell] = x[k]
+        grid.solutions.append(whole)
+
+
+def _vector(
+    cells: npt.NDArray[np.float64], grid: GridState, group: list[Var], equations: list[Any],
+    index: dict[Var, int],
+) -> npt.NDArray[np.float64]:  # fmt: skip
+    """A grid of cell values (the real one, or a remembered solution) as the group's
+    variables: margins are its line sums, slacks follow from their equations."""
     x = np.zeros(len(group))
     for var in group:
         if var[0] == "cell":
-            x[index[var]] = grid.values[var[1]]
+            x[index[var]] = cells[var[1]]
         elif var[0] == "margin":
-            x[index[var]] = grid.margins[var[1]]
+            axis, k = var[1]
+            x[index[var]] = float(cells[:, k].sum() if axis == "col" else cells[k, :].sum())
     for coefficients, rhs in equations:
         slack = [v for v in coefficients if v[0] == "slack"]
         if slack:  # x_pick - x_rival + slack = rhs

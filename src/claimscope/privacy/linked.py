@@ -48,6 +48,10 @@ class LinkedTables:
     members: dict[Figure, list[int]]
     status: dict[Figure, Status]
     fixed: set[str] = field(default_factory=set)
+    # Atom vectors that solved an earlier round's programme. Hiding a figure only loosens
+    # the system (its equation becomes "at least 1", which its value meets), so most still
+    # do and settle figures without a solve of their own (each is re-checked).
+    solutions: list[npt.NDArray[np.float64]] = field(default_factory=list)
 
     def value(self, figure: Figure) -> float:
         return float(self.atoms[self.members[figure]].sum())
@@ -91,24 +95,47 @@ def first_exposed(tables: LinkedTables, kind: CellKind, threshold: int) -> Figur
     for group in _components(tables, shown + hidden):
         atoms = sorted({a for f in group for a in tables.members[f]})
         lp = _programme(tables, atoms, [f for f in group if f in set(shown)], kind)
-        column = {a: k for k, a in enumerate(atoms)}
-        mine = [f for f in small if f in set(group)]
-        objectives = {}
-        for figure in mine:
-            objectives[figure] = np.zeros(lp.n)
-            objectives[figure][[column[a] for a in tables.members[figure]]] = 1.0
-        # Solutions that put every small figure low (and as high as bounded) at once settle
-        # most of them without a solve of their own (BoxLP.observed).
-        lp.explore(sum(objectives.values(), np.zeros(lp.n)))
-        for figure in mine:
-            value = tables.value(figure)
-            check = value if figure[1] != TOTAL else threshold  # a total: pinned only
-            if not unprotected(*lp.observed(objectives[figure]), kind, threshold, check):
-                continue
-            low, high = lp.minimum(objectives[figure]), lp.maximum(objectives[figure])
-            if unprotected(low, high, kind, threshold, check):
-                return figure
+        known = len(lp.solutions)
+        try:
+            found = _first_in_group(tables, lp, atoms, [f for f in small if f in set(group)],
+                                    kind, threshold)  # fmt: skip
+        finally:
+            _remember(tables, atoms, lp.solutions[known:])
+        if found is not None:
+            return found
     return None
+
+
+def _first_in_group(
+    tables: LinkedTables, lp: BoxLP, atoms: list[int], mine: list[Figure], kind: CellKind,
+    threshold: int,
+) -> Figure | None:  # fmt: skip
+    column = {a: k for k, a in enumerate(atoms)}
+    objectives = {}
+    for figure in mine:
+        objectives[figure] = np.zeros(lp.n)
+        objectives[figure][[column[a] for a in tables.members[figure]]] = 1.0
+    # Solutions that put every small figure low (and as high as bounded) at once settle
+    # most of them without a solve of their own (BoxLP.observed).
+    lp.explore(sum(objectives.values(), np.zeros(lp.n)))
+    for figure in mine:
+        value = tables.value(figure)
+        check = value if figure[1] != TOTAL else threshold  # a total: pinned only
+        if not unprotected(*lp.observed(objectives[figure]), kind, threshold, check):
+            continue
+        low, high = lp.minimum(objectives[figure]), lp.maximum(objectives[figure])
+        if unprotected(low, high, kind, threshold, check):
+            return figure
+    return None
+
+
+def _remember(tables: LinkedTables, atoms: list[int], found: list[npt.NDArray[np.float64]]) -> None:
+    """Keep a group's new solutions as whole atom vectors (other atoms at their real values,
+    which their own equations admit) for the next rounds."""
+    for x in found:
+        whole = tables.atoms.copy()
+        whole[atoms] = x[: len(atoms)]
+        tables.solutions.append(whole)
 
 
 def _programme(
@@ -138,9 +165,15 @@ def _programme(
         rhs.append(1.0)
     a = np.array(rows) if rows else np.zeros((0, n))
     lp = BoxLP(a, np.array(rhs), np.zeros(n), np.full(n, np.inf), integer=kind.count)
-    # The real figures are a solution too (each listed figure's slack: its value minus 1).
-    truth = [float(tables.atoms[a]) for a in atoms] + [tables.value(f) - 1.0 for f in listed]
-    lp.solutions.append(np.array(truth))
+    # The real figures are a solution too (each listed figure's slack: its value minus 1),
+    # and so, often, are earlier rounds' solutions.
+    for k, whole in enumerate([tables.atoms, *tables.solutions]):
+        x = [float(whole[a]) for a in atoms]
+        x += [float(whole[tables.members[f]].sum()) - 1.0 for f in listed]
+        if k == 0:
+            lp.solutions.append(np.array(x))
+        else:
+            lp.admit(np.array(x))
     return lp
 
 

@@ -5,31 +5,51 @@ of hidden cells) range? That is two optimisation problems, min and max of the ce
 to the published equations and each hidden figure's known bounds. A single table with
 margins has a totally unimodular matrix, so its linear-programme bounds are whole numbers;
 linked tables (cohorts that contain each other, a trend next to ``top``) are not, so the
-bounds an attacker gets by integer programming can be tighter than the LP's. :class:`BoxLP`
-therefore solves both: ``integer=True`` asks HiGHS for the exact integer optimum
-(``scipy.optimize.milp``), otherwise the LP optimum (``scipy.optimize.linprog``).
+bounds an attacker gets by integer programming can be tighter than the LP's.
+
+:class:`BoxLP` keeps one HiGHS linear programme per system and re-solves it for each
+objective from the previous optimal basis, which takes a fraction of a millisecond where a
+fresh integer programme takes several. With ``integer=True`` an LP optimum that is already a
+whole-number vector is also the integer optimum (every integer solution is an LP solution,
+and this one attains the LP bound); only when the LP optimum is fractional does HiGHS solve
+the integer programme itself (``scipy.optimize.milp``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, OptimizeResult, linprog, milp
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csc_matrix
 
 Array = npt.NDArray[np.float64]
-# HiGHS status codes shared by linprog and milp.
-_TIME_LIMIT = 1
-_INFEASIBLE = 2
-_UNBOUNDED = 3
 # Seconds HiGHS may spend on one integer programme. Linked outputs can make programmes whose
 # proof of optimality takes minutes; stopping early is safe because a minimum found in time
 # is never below the true one (nor a maximum above it): the audit sees a narrower range than
 # an attacker could and protects more, never less.
 MILP_SECONDS = 5.0
+_WHOLE = 1e-6  # how far from a whole number an LP value may be and still count as one
+# scipy.optimize.milp's statuses.
+_MILP_TIME_LIMIT = 1
+_MILP_INFEASIBLE = 2
+_MILP_UNBOUNDED = 3
 
 
 class Infeasible(ValueError):
     """The equations and bounds admit no solution (the figures are inconsistent)."""
+
+
+@dataclass(frozen=True)
+class _Found:
+    """One solve: ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or ``timeout``;
+    ``x`` a solution (for ``timeout``, the best found in time, if any)."""
+
+    status: str
+    x: Array | None = None
 
 
 class BoxLP:
@@ -52,25 +72,22 @@ class BoxLP:
         self.solutions: list[Array] = []
         if np.any(self.hi < self.lo - 1e-9):
             raise Infeasible("a lower bound exceeds its upper bound")
-        found = self._solve(np.zeros(self.n))
-        if found.status == _INFEASIBLE:
+        self._relaxation = _Relaxation(self.a, self.b, self.lo, self.hi)
+        # A zero objective cannot be unbounded: "unbounded or infeasible" means infeasible.
+        if self._solve(np.zeros(self.n)).status in ("infeasible", "unbounded"):
             raise Infeasible("the shown figures are inconsistent with the table's equations")
 
     def minimum(self, c: Array) -> float:
         """Smallest value of ``c @ x`` (``-inf`` when unbounded below)."""
         c = np.asarray(c, dtype=float)
         found = self._solve(c)
-        if found.status == _UNBOUNDED:
+        if found.status == "unbounded":
             return -np.inf
-        if found.status == _INFEASIBLE:  # pragma: no cover - checked in the constructor
+        if found.status == "infeasible":  # pragma: no cover - checked in the constructor
             raise Infeasible("the shown figures are inconsistent with the table's equations")
-        if found.status == _TIME_LIMIT and found.x is None:
+        if found.x is None:
             # Out of time before any solution: the best known is the solutions found so far.
             return self.observed(c)[0]
-        if found.x is None:
-            # MILP says "unbounded or infeasible" for some unbounded cases; feasibility was
-            # established in the constructor, so the objective is unbounded.
-            return -np.inf
         return float(c @ found.x)
 
     def maximum(self, c: Array) -> float:
@@ -80,45 +97,108 @@ class BoxLP:
     def observed(self, c: Array) -> tuple[float, float]:
         """The smallest and largest ``c @ x`` over the solutions found so far: an inner
         bound of the exact range (``(inf, -inf)`` before any)."""
-        values = [float(np.asarray(c) @ x) for x in self.solutions]
-        return min(values, default=np.inf), max(values, default=-np.inf)
+        if not self.solutions:
+            return np.inf, -np.inf
+        values = np.asarray(self.solutions) @ np.asarray(c, dtype=float)
+        return float(values.min()), float(values.max())
+
+    def admit(self, x: Array) -> bool:
+        """Keep ``x`` as a known solution if it is one (a solution of an earlier, looser or
+        equal system often still is): returns whether it was kept."""
+        x = np.asarray(x, dtype=float)
+        scale = 1e-6 * max(1.0, float(np.abs(self.b).max(initial=0.0)))
+        ok = (
+            bool(np.all(x >= self.lo - 1e-9) and np.all(x <= self.hi + 1e-9))
+            and (not self.integer or bool(np.all(x == np.round(x))))
+            and bool(np.all(np.abs(self.a @ x - self.b) <= scale))
+        )
+        if ok:
+            self.solutions.append(x)
+        return ok
 
     def explore(self, c: Array, hi: Array | None = None) -> None:
         """Find (and keep) a solution minimising ``c @ x``, optionally under tighter upper
         bounds ``hi``: one solve that puts many figures at an end of their range at once."""
-        saved = self.hi
-        if hi is not None:
-            self.hi = np.minimum(self.hi, np.maximum(hi, self.lo))
-        try:
-            self._solve(np.asarray(c, dtype=float))
-        finally:
-            self.hi = saved
+        tighter = None if hi is None else np.minimum(self.hi, np.maximum(hi, self.lo))
+        self._solve(np.asarray(c, dtype=float), tighter)
 
-    def _solve(self, c: Array) -> OptimizeResult:
-        found = self._highs(c)
-        if found.status in (0, _TIME_LIMIT) and found.x is not None:  # each is a solution
-            self.solutions.append(np.asarray(found.x))
+    def _solve(self, c: Array, hi: Array | None = None) -> _Found:
+        found = self._relaxation.solve(c, hi)
+        if found.status == "optimal" and self.integer and found.x is not None:
+            whole = np.round(found.x)
+            if np.max(np.abs(found.x - whole), initial=0.0) > _WHOLE:
+                found = self._milp(c, self.hi if hi is None else hi)
+            else:
+                found = _Found("optimal", whole)
+        if found.x is not None:  # every solution found, optimal or not, is kept
+            self.solutions.append(found.x)
         return found
 
-    def _highs(self, c: Array) -> OptimizeResult:
-        if self.integer:
-            constraints = (
-                [LinearConstraint(self.a, self.b, self.b)] if self.a.shape[0] else []
-            )  # fmt: skip
-            return milp(
-                c,
-                constraints=constraints,
-                integrality=np.ones(self.n),
-                bounds=Bounds(self.lo, self.hi),
-                options={"time_limit": MILP_SECONDS},
-            )
-        rows = self.a.shape[0] > 0
-        return linprog(
+    def _milp(self, c: Array, hi: Array) -> _Found:
+        constraints = [LinearConstraint(self.a, self.b, self.b)] if self.a.shape[0] else []
+        result = milp(
             c,
-            A_eq=self.a if rows else None,
-            b_eq=self.b if rows else None,
-            bounds=[
-                (lo, None if np.isinf(hi) else hi) for lo, hi in zip(self.lo, self.hi, strict=True)
-            ],
-            method="highs",
+            constraints=constraints,
+            integrality=np.ones(self.n),
+            bounds=Bounds(self.lo, hi),
+            options={"time_limit": MILP_SECONDS},
         )
+        x = None if result.x is None else np.round(np.asarray(result.x))
+        if result.status == _MILP_INFEASIBLE:
+            return _Found("infeasible")
+        if result.status == _MILP_UNBOUNDED or (result.status != _MILP_TIME_LIMIT and x is None):
+            # milp says "unbounded or infeasible" for some unbounded cases; the LP relaxation
+            # was feasible, so the objective is unbounded.
+            return _Found("unbounded")
+        return _Found("timeout" if result.status == _MILP_TIME_LIMIT else "optimal", x)
+
+
+class _Relaxation:
+    """The system's linear programme, kept in one HiGHS instance and re-solved per objective
+    from the last optimal basis (the bounds may be tightened for one solve)."""
+
+    def __init__(self, a: Array, b: Array, lo: Array, hi: Array) -> None:
+        self.n = a.shape[1]
+        self.lo, self.hi = lo, hi
+        self.columns = np.arange(self.n, dtype=np.int32)
+        # The bare binding class: highspy.Highs() prints a banner to stdout on construction,
+        # before logging can be switched off, which would corrupt JSON output.
+        self.highs: Any = highspy._Highs()  # type: ignore[attr-defined]
+        self.highs.setOptionValue("output_flag", False)
+        model = highspy.HighsLp()
+        model.num_col_, model.num_row_ = self.n, a.shape[0]
+        model.col_cost_ = np.zeros(self.n)
+        model.col_lower_, model.col_upper_ = lo, _finite(hi)
+        model.row_lower_ = model.row_upper_ = b
+        matrix = csc_matrix(a)
+        model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+        model.a_matrix_.start_ = matrix.indptr
+        model.a_matrix_.index_ = matrix.indices
+        model.a_matrix_.value_ = matrix.data
+        self.highs.passModel(model)
+
+    def solve(self, c: Array, hi: Array | None) -> _Found:
+        self.highs.changeColsCost(self.n, self.columns, c)
+        if hi is not None:
+            self.highs.changeColsBounds(self.n, self.columns, self.lo, _finite(hi))
+        try:
+            self.highs.run()
+            status = self.highs.getModelStatus()
+            x = np.asarray(self.highs.getSolution().col_value, dtype=float)
+        finally:
+            if hi is not None:
+                self.highs.changeColsBounds(self.n, self.columns, self.lo, _finite(self.hi))
+        statuses = highspy.HighsModelStatus
+        if status == statuses.kOptimal:
+            return _Found("optimal", x)
+        if status == statuses.kInfeasible:
+            return _Found("infeasible")
+        if status in (statuses.kUnbounded, statuses.kUnboundedOrInfeasible):
+            # Feasibility is settled by the first solve (zero objective, which cannot be
+            # unbounded), so "unbounded or infeasible" after it means unbounded.
+            return _Found("unbounded")
+        raise RuntimeError(f"HiGHS could not solve an audit programme: {status}")
+
+
+def _finite(hi: Array) -> Array:
+    return np.where(np.isinf(hi), highspy.kHighsInf, hi)
