@@ -56,6 +56,17 @@ def test_explore_view_has_a_chart_per_breakdown_and_a_state_map(client: TestClie
     assert shaded == [{"id": "06", "state": "CA", "share": 1.0, "value": 80}]
 
 
+def test_explore_view_trend_line_is_the_codes_share_from_the_same_store_version(
+    client: TestClient,
+) -> None:
+    body = client.get("/api/view/explore/97110", params=PERIOD).json()
+    trend = client.get("/api/trend", params=PERIOD).json()
+    line = [(p["period"], p["share"]) for p in values(body["charts"]["trend"])]
+    series = next(s for s in trend["series"] if s["code"] == "97110")
+    assert line == list(zip(trend["periods"], series["shares"], strict=True))
+    assert line == [("2023-01", 0.4444), ("2023-02", 0.4444)]  # 40 of 90 services, rounded
+
+
 def test_compare_view_has_a_chart_per_cohort(client: TestClient) -> None:
     params = [*PERIOD.items(), ("cohort", "physical_therapists"),
               ("cohort", "occupational_therapists")]  # fmt: skip

@@ -120,3 +120,26 @@ def test_a_damaged_store_file_is_one_message_naming_it(tmp_path: Path) -> None:
     february.unlink()
     code, out = run("top", "--store", str(tmp_path), "--from", "2023-02")
     assert code == 2 and "is missing" in out and february.name in out.replace("\n", "")
+
+
+def test_batch_summary_names_the_folder_once_and_every_file_whole(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    folder = tmp_path / "exports_from_the_clearinghouse_for_the_year_2023" / "monthly_drops"
+    folder.mkdir(parents=True)
+    seed = (shared_data / "tuva" / "medical_claim_seed.csv").read_bytes()
+    (folder / "medical_claim_seed_of_the_tuva_project.csv").write_bytes(seed)
+    (folder / "notes_that_are_not_claims.txt").write_text("hello\n")
+    result = CliRunner().invoke(
+        app, ["ingest", str(folder), "--store", str(tmp_path / "s")], env={"COLUMNS": "100"}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"Ingest of {folder}" in " ".join(result.output.split())
+    table = result.output[result.output.index("┏") :]
+    assert "…" not in table
+    rows = [r for r in table.splitlines() if r.startswith("│")]
+    files = "".join(r.split("│")[1].strip() for r in rows)  # folded names joined again
+    assert "medical_claim_seed_of_the_tuva_project.csv" in files
+    assert "notes_that_are_not_claims.txt" in files
+    assert "loaded" in rows[0] and "2,075" in rows[0] and "1,813" in rows[0]
+    assert str(folder) not in table  # the folder is in the title, not on every row

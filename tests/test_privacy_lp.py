@@ -101,9 +101,8 @@ def test_admit_keeps_only_solutions_of_the_system() -> None:
     lp = BoxLP(np.array([[1.0, 1.0]]), np.array([10.0]), np.array([1.0, 1.0]),
                np.array([9.0, np.inf]), integer=True)  # fmt: skip
     kept = len(lp.solutions)
-    assert lp.admit(np.array([3.0, 7.0]))
-    assert not lp.admit(np.array([3.0, 6.0]))  # misses the equation
-    assert not lp.admit(np.array([0.0, 10.0]))  # below a lower bound
-    assert not lp.admit(np.array([2.5, 7.5]))  # not whole numbers
+    assert lp.admit(np.array([3.0, 7.0])) == 1
+    # Each misses one condition: the equation, a lower bound, whole numbers.
+    assert lp.admit(np.array([[3.0, 6.0], [0.0, 10.0], [2.5, 7.5]])) == 0
     assert len(lp.solutions) == kept + 1
     assert lp.observed(np.array([1.0, 0.0]))[0] <= 3.0

@@ -116,6 +116,34 @@ def run_explore(
         return stamped(result, connection)
 
 
+def run_explore_with_trend(
+    store_root: Path,
+    code: str,
+    filters: Filters,
+    *,
+    measure: str = "services",
+    privacy: PrivacyPolicy | None = None,
+    trend_codes: int = 50,
+    engine: str = "duckdb",
+    as_of: AsOf = None,
+) -> tuple[DrilldownResult, TrendResult | None]:
+    """The explorer's drill-down: :func:`run_explore` and the code set's trend (its
+    ``trend_codes`` leading codes) read from one store version; no trend when the code's
+    total is hidden."""
+    privacy = privacy or PrivacyPolicy()
+    with open_store(store_root, engine, as_of) as connection:
+        lines = store_lines(connection, filters)
+        notes = excluded_period_notes(connection, filters)
+        result = explore_code(lines, code, filters, measure=measure, privacy=privacy)
+        result.notes.extend(notes)
+        if result.total is None:
+            return stamped(result, connection), None
+        query = TrendQuery(filters, measure=measure, codes_limit=trend_codes, privacy=privacy)
+        trend = code_share_trend(lines, query)
+        trend.notes.extend(notes)
+        return stamped(result, connection), stamped(trend, connection)
+
+
 def run_attribution(
     store_root: Path,
     filters: Filters,

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
 
 from claimscope.analysis.query import TopQuery
-from claimscope.analysis.run import run_explore, run_top
+from claimscope.analysis.run import run_explore_with_trend, run_top
 from claimscope.analysis.trend import TrendQuery
 from claimscope.api.app import (
     AsOfParam,
@@ -110,9 +110,11 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
     ) -> dict[str, Any]:
         """``/api/explore/{code}`` with a chart per breakdown, the state map and the code's
         share of the code set per month."""
-        result = run_explore(
-            root, code, filters, measure=measure, privacy=privacy, engine=engine, as_of=as_of
-        ).to_dict()
+        explored, trend = run_explore_with_trend(
+            root, code, filters, measure=measure, privacy=privacy,
+            trend_codes=EXPLORE_TREND_CODES, engine=engine, as_of=as_of,
+        )  # fmt: skip
+        result = explored.to_dict()
         specs: dict[str, Any] = {}
         for breakdown in result["breakdowns"]:
             if not any(r.get("share") is not None for r in breakdown["rows"]):
@@ -120,18 +122,11 @@ def register_views(app: FastAPI, root: Path, engine: str) -> None:
             title = f"{result['code']}: {breakdown['title'].lower()}"
             draw = charts.state_map if breakdown["dimension"] == "state" else charts.breakdown_chart
             specs[breakdown["dimension"]] = draw(breakdown, title)
-        if result["total"] is not None:
-            query = TrendQuery(
-                filters, measure=measure, codes_limit=EXPLORE_TREND_CODES, privacy=privacy
-            )
-            # The store version the breakdowns read, so a concurrent ingest cannot put the
-            # trend line on a different version than the rest of the view.
-            read = result["data"].get("store_version", as_of)
-            trend = explain_trend(root, query, engine=engine, as_of=read).to_dict()
-            series = [s for s in trend["series"] if s["code"] == result["code"]]
-            if series and len(trend["periods"]) > 1:
+        if trend is not None:
+            series = [s.to_dict() for s in trend.series if s.code == result["code"]]
+            if series and len(trend.periods) > 1:
                 title = f"{result['code']}: share of the code set by month"
-                specs["trend"] = charts.trend_chart(trend["periods"], series, title)
+                specs["trend"] = charts.trend_chart(trend.periods, series, title)
         return {"result": result, "charts": specs}
 
     @app.get("/api/report", response_class=HTMLResponse)

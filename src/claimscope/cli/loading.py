@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -192,19 +193,38 @@ def progress_step(event: ProgressEvent) -> dict[str, Any]:
     return step
 
 
+def _common_folder(paths: list[Path]) -> Path | None:
+    """The folder every file is in (named once, in the title), or ``None`` if there is none
+    worth naming; long paths in every row would leave the table no room."""
+    if not paths:
+        return None
+    try:
+        folder = Path(os.path.commonpath([p.parent for p in paths]))
+    except ValueError:  # relative and absolute paths mixed
+        return None
+    return folder if folder.parts and folder != Path(".") else None
+
+
 def _ingest_table(report: IngestReport) -> Table:
-    table = Table(title="Ingest", title_justify="left")
+    folder = _common_folder([Path(f.path) for f in report.files])
+    title = f"Ingest of {folder}" if folder else "Ingest"
+    table = Table(title=title, title_justify="left")
+    names = [str(Path(f.path).relative_to(folder)) if folder else str(f.path) for f in report.files]
     headers = ("File", "Outcome", "Format", "Source", "Read", "Loaded", "Quarantined", "Note")
     for header in headers:
         table.add_column(
-            header, justify="right" if header in ("Read", "Loaded", "Quarantined") else "left"
+            header,
+            justify="right" if header in ("Read", "Loaded", "Quarantined") else "left",
+            # Wrapped, never cut: a user must be able to find the file and read the reason.
+            overflow="fold" if header in ("File", "Note") else "ellipsis",
+            min_width=min(32, max(map(len, names), default=4)) if header == "File" else None,
         )
-    for f in report.files:
+    for f, name in zip(report.files, names, strict=True):
         # The reason names the file for the error line; the File column already does here.
         reason = f.reason.removeprefix(f"{f.path}: ") if f.reason else None
         note = "; ".join([reason] if reason else f.warnings)
         table.add_row(
-            str(f.path),
+            name,
             f.status,
             f.format,
             f.source,

@@ -9,7 +9,6 @@ table beside it shows.
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import tempfile
@@ -19,6 +18,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import altair as alt
+
+from claimscope.terminology.states import state_fips
 
 VL_VERSION: Final = "6.4"  # the Vega-Lite version Altair 6 writes and vl-convert renders
 US_STATES_URL: Final = "us-states-10m.json"  # resolved by the page's loader or inlined
@@ -35,13 +36,6 @@ def _data_file(name: str) -> str:
 def us_states_topology() -> str:
     """The shipped US state boundaries (TopoJSON text; source in ``insight/data/SOURCES.md``)."""
     return _data_file(US_STATES_URL)
-
-
-@cache
-def state_fips() -> dict[str, str]:
-    """Two-letter abbreviation -> FIPS code, the id of a state in the TopoJSON."""
-    lines = [line for line in _data_file("us_states.csv").splitlines() if not line.startswith("#")]
-    return {row["abbreviation"]: row["fips"] for row in csv.DictReader(lines)}
 
 
 @cache

@@ -252,9 +252,9 @@ def _programme(grid: GridState, system: _System, group: list[Var], index: dict[V
     lo = np.array([system.boxes[v][0] for v in group])
     hi = np.array([system.boxes[v][1] for v in group])
     lp = BoxLP(a, b, lo, hi, integer=grid.kind.count)
-    lp.solutions.append(_vector(grid.values, grid, group, equations, index))
-    for cells in grid.solutions:
-        lp.admit(_vector(cells, grid, group, equations, index))
+    candidates = _vectors(np.stack([grid.values, *grid.solutions]), group, equations, index)
+    lp.solutions.append(candidates[0])  # the real figures
+    lp.admit(candidates[1:])
     return lp
 
 
@@ -297,22 +297,21 @@ def _remember(
         grid.solutions.append(whole)
 
 
-def _vector(
-    cells: npt.NDArray[np.float64], grid: GridState, group: list[Var], equations: list[Any],
-    index: dict[Var, int],
-) -> npt.NDArray[np.float64]:  # fmt: skip
-    """A grid of cell values (the real one, or a remembered solution) as the group's
-    variables: margins are its line sums, slacks follow from their equations."""
-    x = np.zeros(len(group))
+def _vectors(
+    grids: npt.NDArray[np.float64], group: list[Var], equations: list[Any], index: dict[Var, int]
+) -> npt.NDArray[np.float64]:
+    """Grids of cell values (the real one, remembered solutions), stacked, as the group's
+    variables: margins are their line sums, slacks follow from their equations."""
+    x = np.zeros((len(grids), len(group)))
     for var in group:
         if var[0] == "cell":
-            x[index[var]] = cells[var[1]]
+            x[:, index[var]] = grids[:, var[1][0], var[1][1]]
         elif var[0] == "margin":
             axis, k = var[1]
-            x[index[var]] = float(cells[:, k].sum() if axis == "col" else cells[k, :].sum())
+            x[:, index[var]] = grids[:, :, k].sum(axis=1) if axis == "col" else grids[:, k].sum(1)
     for coefficients, rhs in equations:
         slack = [v for v in coefficients if v[0] == "slack"]
         if slack:  # x_pick - x_rival + slack = rhs
-            rest = sum(c * x[index[v]] for v, c in coefficients.items() if v[0] != "slack")
-            x[index[slack[0]]] = rhs - rest
+            rest = sum(c * x[:, index[v]] for v, c in coefficients.items() if v[0] != "slack")
+            x[:, index[slack[0]]] = rhs - rest
     return x

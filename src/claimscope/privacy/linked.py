@@ -147,33 +147,26 @@ def _programme(
     listed = [
         f
         for f, s in tables.status.items()
-        if s != "shown" and tables.value(f) > 0 and set(tables.members[f]) <= members
+        # a figure's atoms are all in one group, so its first tells which
+        if s != "shown" and tables.members[f] and tables.members[f][0] in members
+        and tables.value(f) > 0
     ] if kind.count else []  # fmt: skip
+    figures = [*shown, *listed]
+    membership = np.zeros((len(figures), len(atoms)))
+    for row, figure in enumerate(figures):
+        membership[row, [column[a] for a in tables.members[figure]]] = 1.0
+    slacks = np.zeros((len(figures), len(listed)))
+    slacks[len(shown) + np.arange(len(listed)), np.arange(len(listed))] = -1.0
+    rhs = [tables.value(f) for f in shown] + [1.0] * len(listed)
     n = len(atoms) + len(listed)
-    rows: list[npt.NDArray[np.float64]] = []
-    rhs: list[float] = []
-    for figure in shown:
-        row = np.zeros(n)
-        row[[column[a] for a in tables.members[figure]]] = 1.0
-        rows.append(row)
-        rhs.append(tables.value(figure))
-    for k, figure in enumerate(listed):
-        row = np.zeros(n)
-        row[[column[a] for a in tables.members[figure]]] = 1.0
-        row[len(atoms) + k] = -1.0
-        rows.append(row)
-        rhs.append(1.0)
-    a = np.array(rows) if rows else np.zeros((0, n))
-    lp = BoxLP(a, np.array(rhs), np.zeros(n), np.full(n, np.inf), integer=kind.count)
-    # The real figures are a solution too (each listed figure's slack: its value minus 1),
-    # and so, often, are earlier rounds' solutions.
-    for k, whole in enumerate([tables.atoms, *tables.solutions]):
-        x = [float(whole[a]) for a in atoms]
-        x += [float(whole[tables.members[f]].sum()) - 1.0 for f in listed]
-        if k == 0:
-            lp.solutions.append(np.array(x))
-        else:
-            lp.admit(np.array(x))
+    lp = BoxLP(np.hstack([membership, slacks]), np.array(rhs), np.zeros(n), np.full(n, np.inf),
+               integer=kind.count)  # fmt: skip
+    # The real figures are a solution (each listed figure's slack: its value minus 1), and
+    # so, often, are earlier rounds' solutions.
+    known = np.vstack([tables.atoms, *tables.solutions])[:, atoms]
+    candidates = np.hstack([known, known @ membership[len(shown) :].T - 1.0])
+    lp.solutions.append(candidates[0])
+    lp.admit(candidates[1:])
     return lp
 
 

@@ -24,7 +24,7 @@ import highspy
 import numpy as np
 import numpy.typing as npt
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csc_matrix
+from scipy.sparse import csc_matrix, csr_matrix
 
 Array = npt.NDArray[np.float64]
 # Seconds HiGHS may spend on one integer programme. Linked outputs can make programmes whose
@@ -72,6 +72,7 @@ class BoxLP:
         self.solutions: list[Array] = []
         if np.any(self.hi < self.lo - 1e-9):
             raise Infeasible("a lower bound exceeds its upper bound")
+        self._sparse = csr_matrix(self.a)
         self._relaxation = _Relaxation(self.a, self.b, self.lo, self.hi)
         # A zero objective cannot be unbounded: "unbounded or infeasible" means infeasible.
         if self._solve(np.zeros(self.n)).status in ("infeasible", "unbounded"):
@@ -102,19 +103,21 @@ class BoxLP:
         values = np.asarray(self.solutions) @ np.asarray(c, dtype=float)
         return float(values.min()), float(values.max())
 
-    def admit(self, x: Array) -> bool:
-        """Keep ``x`` as a known solution if it is one (a solution of an earlier, looser or
-        equal system often still is): returns whether it was kept."""
-        x = np.asarray(x, dtype=float)
+    def admit(self, candidates: Array) -> int:
+        """Keep those of ``candidates`` (one per row) that solve the system, as known
+        solutions; returns how many were kept. A solution of an earlier, looser or equal
+        system often still is one, and settles figures without a solve."""
+        x = np.atleast_2d(np.asarray(candidates, dtype=float))
         scale = 1e-6 * max(1.0, float(np.abs(self.b).max(initial=0.0)))
-        ok = (
-            bool(np.all(x >= self.lo - 1e-9) and np.all(x <= self.hi + 1e-9))
-            and (not self.integer or bool(np.all(x == np.round(x))))
-            and bool(np.all(np.abs(self.a @ x - self.b) <= scale))
-        )
-        if ok:
-            self.solutions.append(x)
-        return ok
+        ok = np.all(x >= self.lo - 1e-9, axis=1) & np.all(x <= self.hi + 1e-9, axis=1)
+        # Through a sparse matrix: a dense product this small waits ~13 ms on BLAS threads
+        # woken beside DuckDB's, where the sparse one takes microseconds.
+        sums = np.asarray((self._sparse @ x.T).T)
+        ok &= np.all(np.abs(sums - self.b) <= scale, axis=1)
+        if self.integer:
+            ok &= np.all(x == np.round(x), axis=1)
+        self.solutions.extend(x[ok])
+        return int(ok.sum())
 
     def explore(self, c: Array, hi: Array | None = None) -> None:
         """Find (and keep) a solution minimising ``c @ x``, optionally under tighter upper
@@ -165,6 +168,7 @@ class _Relaxation:
         # before logging can be switched off, which would corrupt JSON output.
         self.highs: Any = highspy._Highs()  # type: ignore[attr-defined]
         self.highs.setOptionValue("output_flag", False)
+        self.highs.setOptionValue("threads", 1)
         model = highspy.HighsLp()
         model.num_col_, model.num_row_ = self.n, a.shape[0]
         model.col_cost_ = np.zeros(self.n)
