@@ -76,7 +76,8 @@ class KeyDeriver:
         missing = np.flatnonzero(np.asarray(pc.is_null(given)))
         keys = np.asarray(pc.fill_null(given, 0)).copy()
         if len(missing):
-            keys[missing] = self._derive(table.take(pa.array(missing)))
+            rows = table if len(missing) == n else table.take(pa.array(missing))
+            keys[missing] = self._derive(rows)
             self.derived += len(missing)
         column = pa.array(keys, pa.int64())
         if KEY in table.column_names:
@@ -199,7 +200,9 @@ def _target(data_file: DataFile, name: str) -> Path:
 
 def _rewrite(store: Store, data_file: DataFile, deriver: KeyDeriver, target: Path) -> AddAction:
     """The file written again, row group by row group, with every key present."""
-    source = pq.ParquetFile(data_file.path)
+    # String columns read as the dictionaries they are written from (no decode, re-encode).
+    dictionaries = [f.name for f in FILE_SCHEMA if pa.types.is_dictionary(f.type)]
+    source = pq.ParquetFile(data_file.path, read_dictionary=dictionaries)
     writer = open_parquet(target)
     try:
         for group in range(source.num_row_groups):
