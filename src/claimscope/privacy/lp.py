@@ -149,7 +149,9 @@ class BoxLP:
             bounds=Bounds(self.lo, hi),
             options={"time_limit": MILP_SECONDS},
         )
-        x = None if result.x is None else np.round(np.asarray(result.x))
+        x = None if result.x is None else np.asarray(result.x, dtype=float)
+        if x is not None and self.integer:
+            x = np.round(x)
         if result.status == _MILP_INFEASIBLE:
             return _Found("infeasible")
         if result.status == _MILP_UNBOUNDED or (result.status != _MILP_TIME_LIMIT and x is None):
