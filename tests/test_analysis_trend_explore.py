@@ -150,6 +150,18 @@ def test_explore_counts_each_modifier_at_any_position(tmp_path: Path) -> None:
     )  # fmt: skip
 
 
+def test_a_modifier_repeated_on_a_line_counts_once(tmp_path: Path) -> None:
+    records = lines_for("97140", 30, modifier_1="GP", modifier_2="GP")
+    records += lines_for("97140", 20, first_patient=100, modifier_1="59", modifier_3="GP",
+                         modifier_4="59")  # fmt: skip
+    records += lines_for("97140", 15, first_patient=200)
+    store = write_store(tmp_path, records)
+    modifiers = _modifiers(run_explore(store, "97140", build_filters("pmr")).to_dict())
+    assert [(r["key"], r["value"]) for r in modifiers["rows"]] == [
+        ("GP", 50), ("59", 20), ("none", 15),
+    ]  # fmt: skip
+
+
 def test_explore_hides_a_modifier_whose_absence_is_a_small_cell(tmp_path: Path) -> None:
     # 135 lines carry GP and 5 do not: showing GP = 135 next to the total 140 would tell that
     # 5 lines lack it, so GP is hidden with the 'none' row (5, small). The partition check

