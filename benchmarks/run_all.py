@@ -18,6 +18,7 @@ SCRIPTS = (
     "bench_top.py",
     "bench_compare.py",
     "bench_compact.py",
+    "bench_keys.py",
     "bench_report.py",
 )
 

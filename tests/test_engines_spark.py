@@ -86,3 +86,17 @@ def test_claim_versions_resolve_alike_on_both_engines(tmp_path: Path) -> None:
             {"claim_id": "C", "units": 4.0},
         ]
     )
+
+
+def test_perturbed_figures_are_identical_on_both_engines(
+    engines: tuple[Connection, Connection],
+) -> None:
+    """Cell keys (record keys summed, null when a line has none) come out alike on both."""
+    from claimscope.analysis.query import PrivacyPolicy
+
+    query = TopQuery(build_filters("pmr"), privacy=PrivacyPolicy(perturb=True))
+    duck, spark = (rank_code_shares(c.lines(), query).to_dict() for c in engines)
+    assert spark == duck and duck["perturbation"]["applied"] is True
+    trend = TrendQuery(build_filters("pmr"), privacy=PrivacyPolicy(perturb=True))
+    duck, spark = (code_share_trend(c.lines(), trend).to_dict() for c in engines)
+    assert spark == duck

@@ -114,7 +114,12 @@ def test_the_cli_perturbs_on_request_and_refuses_a_store_without_keys(tmp_path: 
     args = ["top", "--store", str(legacy), "--format", "json"]
     assert CliRunner().invoke(app, args).exit_code == 0  # exact figures still work
     refused = CliRunner().invoke(app, [*args, "--perturb"])
-    assert refused.exit_code == 2 and "no record keys" in refused.output
+    assert refused.exit_code == 2 and "lines without record keys" in refused.output
+    assert f"run `claimscope upgrade --store {legacy}`" in " ".join(refused.output.split())
+    upgraded = CliRunner().invoke(app, ["upgrade", "--store", str(legacy), "--format", "json"])
+    assert json.loads(upgraded.output)["keys"] == 40
+    perturbed = CliRunner().invoke(app, [*args, "--perturb"])
+    assert perturbed.exit_code == 0 and json.loads(perturbed.output)["perturbation"]["applied"]
 
 
 def _published_difference(rng: random.Random, before: int, hidden: int) -> int:

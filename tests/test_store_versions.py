@@ -230,10 +230,11 @@ def _old_layout_store(root: Path) -> int:
         ("20240103T000000Z-cccccc", "2023-01", "97530", 13),  # killed ingest: no ledger entry
     ]:
         records = lines_for(code, n, month=month, batch_id=batch, source="old")
-        columns = {f.name: [r.get(f.name) for r in records] for f in CLAIM_LINE}
+        old_schema = pa.schema([f for f in CLAIM_LINE if f.name != "record_key"])  # not yet
+        columns = {f.name: [r.get(f.name) for r in records] for f in old_schema}
         folder = root / "lines" / "old" / month
         folder.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.table(columns, schema=CLAIM_LINE), folder / f"part-{batch}-0.parquet")
+        pq.write_table(pa.table(columns, schema=old_schema), folder / f"part-{batch}-0.parquet")
         rows += n
     ledger = [
         {"batch_id": "20240101T000000Z-aaaaaa", "path": "/in/a.csv", "size": 1, "sha256": "a",
@@ -256,8 +257,9 @@ def test_upgrade_converts_an_old_store_with_counts_checked(tmp_path: Path) -> No
     out = cli("upgrade", "--store", str(root), "--format", "json")
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == {
-        "batches": 3, "rows_before": rows, "rows_after": rows, "version": 1,
+        "batches": 3, "rows_before": rows, "rows_after": rows, "version": 1, "keys": rows,
     }  # fmt: skip
+    assert cli("upgrade", "--store", str(root)).returncode == 2  # nothing left to do
     store = Store(root)
     assert not store.has_old_layout() and read_lines(store).num_rows == rows == 60
     identities = {e["identity"] for e in store_status(root).to_dict()["last_ingests"]}

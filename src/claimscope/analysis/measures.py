@@ -103,9 +103,11 @@ def cell_counts(t: ir.Table) -> dict[str, ir.Scalar]:
     rows), its services count instead.
     """
     aggregate_services = ibis.cases((t.record_kind == "aggregate", t.units), else_=0.0).sum()
-    # The rows' record keys summed: the cell key of consistent perturbation (privacy.perturb);
-    # stores written before record keys have none.
-    key_sum = t.record_key.sum() if "record_key" in t.columns else ibis.null("int64")
+    # The rows' record keys summed: the cell key of consistent perturbation (privacy.perturb).
+    # Null when any row has no key (lines from before keys existed): a sum that silently
+    # skipped them would give two cells differing only in such lines the same noise.
+    keys = t.record_key
+    key_sum = ibis.ifelse(keys.isnull().any(), ibis.null("int64"), keys.sum())
     return {
         "cell_patients": t.patient_key.nunique(),
         "cell_aggregate_services": aggregate_services,

@@ -16,12 +16,15 @@ import ibis.expr.types as ir
 from claimscope.analysis.attribution_report import AttributionReport, attribution_report
 from claimscope.analysis.drilldown import DrilldownResult, explore_code
 from claimscope.analysis.periods import excluded_period_notes
-from claimscope.analysis.query import Filters, PrivacyPolicy, TopQuery
+from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError, TopQuery
 from claimscope.analysis.result import TopResult
 from claimscope.analysis.top import rank_code_shares
 from claimscope.analysis.trend import TrendQuery, TrendResult, code_share_trend
 from claimscope.analysis.versions import effective_lines
+from claimscope.privacy import MissingKeys, no_keys_message
 from claimscope.store.connection import Connection
+from claimscope.store.layout import Store
+from claimscope.store.table import snapshot
 
 R = TypeVar("R")
 AsOf = str | int | None  # ``--as-of``: a store version number or an ISO date/time
@@ -32,10 +35,15 @@ def open_store(
     store_root: Path, engine: str = "duckdb", as_of: AsOf = None
 ) -> Iterator[Connection]:
     """A connection to one version of the store (default the latest), closed however the
-    block ends."""
+    block ends. A perturbed figure over lines without record keys is refused with the
+    command that gives them keys."""
     connection = Connection(store_root, engine, as_of=as_of)
     try:
         yield connection
+    except MissingKeys:
+        read = connection.snapshot
+        latest = as_of is None or read.version == snapshot(Store(store_root)).version
+        raise QueryError(no_keys_message(store_root, read.version, latest)) from None
     finally:
         connection.close()
 

@@ -27,8 +27,8 @@ from claimscope.analysis.measures import (
 from claimscope.analysis.query import Filters, PrivacyPolicy, QueryError
 from claimscope.analysis.result import Coverage, plain_number
 from claimscope.privacy import (
-    NO_KEYS,
     CellKind,
+    MissingKeys,
     SuppressedGrid,
     hide_periods,
     kind_for_measure,
@@ -211,7 +211,7 @@ def _build(
     row_of = {code: i for i, code in enumerate(codes)}
     values = np.zeros((len(codes), len(periods)))
     counts = np.zeros_like(values)
-    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a legacy store)
+    keys = np.zeros(values.shape, dtype=object)  # record-key sums (None: a line has no key)
     for record in cells:
         i, j = row_of[record["hcpcs_code"]], column[record["period"]]
         values[i, j] = record["value"] or 0
@@ -281,7 +281,7 @@ def _present(
     perturbation = perturbation_for(query.privacy, kind_for_measure(query.measure))
     if perturbation is not None:
         if any(k is None for k in keys.flat):
-            raise QueryError(NO_KEYS)
+            raise MissingKeys()
         others = [i for i in range(len(codes)) if i not in set(leaders)]
         rows = [
             perturb_line(perturbation, row, keys[i]) for row, i in zip(rows, leaders, strict=True)

@@ -176,24 +176,27 @@ def vacuum(
 
 @app.command()
 def upgrade(fmt: JsonOption = "table", store: StoreOption = None) -> None:
-    """Convert a store of the old file layout into the Delta table (counts checked)."""
+    """Convert an old-layout store to the Delta table and give lines written before record
+    keys existed their keys (counts checked)."""
     from claimscope.store.layout import Store
-    from claimscope.store.upgrade import upgrade_store
+    from claimscope.store.upgrade import upgrade as upgrade_store
 
     check_format(fmt, JSON_OR_TABLE)
 
     def action() -> Any:
         target = Store.open(store_root(store))
-        if not target.has_old_layout():
-            fail(f"store {target.root} needs no upgrade")
         with target.lock():
-            return upgrade_store(target)
+            report = upgrade_store(target)
+        if report is None:
+            fail(f"store {target.root} needs no upgrade (every line has its record key)")
+        return report
 
     report = run_safely(action)
     if fmt == "json":
         console.out(to_json(report.to_dict()), highlight=False)
     else:
         console.print(
-            f"upgraded {report.batches:,} batches: {report.rows_before:,} rows before, "
-            f"{report.rows_after:,} after (version {report.version})"
+            f"upgraded {report.batches:,} batches, {report.keys:,} lines given record keys: "
+            f"{report.rows_before:,} rows before, {report.rows_after:,} after "
+            f"(version {report.version})"
         )

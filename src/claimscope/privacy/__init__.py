@@ -23,7 +23,9 @@ from claimscope.privacy.grid import SuppressedGrid, suppress_grid
 from claimscope.privacy.linked import TOTAL, LinkedTables, protect_linked
 from claimscope.privacy.perturb import (
     NO_KEYS,
+    MissingKeys,
     Perturbation,
+    no_keys_message,
     perturb_line,
     perturbation_block,
     perturbation_for,
@@ -56,6 +58,7 @@ __all__ = [
     "TOTAL",
     "CellKind",
     "LinkedTables",
+    "MissingKeys",
     "Perturbation",
     "Status",
     "SuppressedGrid",
@@ -64,6 +67,7 @@ __all__ = [
     "hide_rows",
     "is_small",
     "kind_for_measure",
+    "no_keys_message",
     "perturb_line",
     "perturbation_block",
     "perturbation_for",

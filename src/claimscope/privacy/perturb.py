@@ -36,15 +36,39 @@ MAX_NOISE: Final = max(abs(d) for d, _ in PTABLE)
 VARIANCE: Final = round(sum(p * d * d for d, p in PTABLE), 6)
 METHOD: Final = "cell-key perturbation (ABS TableBuilder): noise from a fixed table by cell key"
 NO_KEYS: Final = (
-    "this store has no record keys (it was written before claimscope added them), so its "
-    "figures cannot be perturbed: ingest the files again, or run without --perturb"
+    "this store has lines without record keys (written before claimscope gave every line "
+    "one), so its figures cannot be perturbed"
 )
 
 
+class MissingKeys(QueryError):
+    """A perturbed figure would count a line without a record key (a store, or a version of
+    it, from before keys existed); :func:`no_keys_message` says what to run."""
+
+    def __init__(self) -> None:
+        super().__init__(NO_KEYS)
+
+
+def no_keys_message(store_root: object, version: int, latest: bool) -> str:
+    """What to do about :class:`MissingKeys` on ``version`` of the store at ``store_root``."""
+    if latest:
+        return (
+            f"store {store_root} has lines without record keys (written before claimscope "
+            f"gave every line one), so its figures cannot be perturbed: run `claimscope "
+            f"upgrade --store {store_root}` to derive them, or run without --perturb"
+        )
+    return (
+        f"version {version} of store {store_root} has lines without record keys (written "
+        "before claimscope gave every line one), so its figures cannot be perturbed: versions "
+        f"from `claimscope upgrade --store {store_root}` on have them (ask for one of those "
+        "with --as-of), or run without --perturb"
+    )
+
+
 def cell_key(key_sum: Any) -> int:
-    """A cell's key from the engine's sum of its rows' record keys."""
+    """A cell's key from the engine's sum of its rows' record keys (None: some row has none)."""
     if key_sum is None:
-        raise QueryError(NO_KEYS)
+        raise MissingKeys()
     return int(key_sum) % MODULUS
 
 
@@ -106,7 +130,8 @@ def perturb_line(
 ) -> list[float | None]:
     """Perturbed shown values of a line of cells (hidden ones stay ``None``).
 
-    A key sum of 0 means the cell has no rows (a true zero); ``None`` a legacy store.
+    A key sum of 0 means the cell has no rows (a true zero); ``None`` a cell holding a line
+    without a record key.
     """
     return [
         None if v is None else perturbation.count(v, k)

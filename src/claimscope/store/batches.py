@@ -39,8 +39,9 @@ from claimscope.store.writer import (
 )
 
 REWRITE_PREFIX: Final = "restated"
-# A batch's own file (see BatchWriter): holds rows of that batch only.
-BATCH_FILE: Final = re.compile(r"^part-(\d{8}T\d{6}Z-[0-9a-f]{6})-\d+\.parquet$")
+# A batch's own file (see BatchWriter; ``keyed-``: rewritten with its record keys by
+# store.keys): holds rows of that batch only.
+BATCH_FILE: Final = re.compile(r"^(?:part|keyed)-(\d{8}T\d{6}Z-[0-9a-f]{6})-\d+\.parquet$")
 
 
 def removal_actions(

@@ -38,6 +38,9 @@ def summary(item: Commit) -> str:
         return text
     if record.get("operation") == "upgrade":
         return f"upgraded the old layout: {len(record.get('ingests', []))} batches"
+    if record.get("operation") == "record keys":
+        lines, files = record.get("lines", 0), record.get("files", 0)
+        return f"record keys derived for {lines:,} lines ({files} files rewritten)"
     if item.operation == "OPTIMIZE":
         metrics = item.metrics
         return (

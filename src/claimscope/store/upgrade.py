@@ -1,12 +1,15 @@
-"""Converting a store of the pre-Delta layout (``lines/`` folders and ``ledger.jsonl``).
+"""``claimscope upgrade``: bringing an older store up to date, counts checked.
 
-Every old month folder is read once, its rows rewritten per batch as data files of the claim
+A store of the pre-Delta layout (``lines/`` folders and ``ledger.jsonl``) is converted: every
+old month folder is read once, its rows given their record keys (:mod:`claimscope.store.keys`,
+derived exactly as ingest derives them) and rewritten per batch as data files of the claim
 table, and all of them committed as ONE version whose metadata carries every batch's ingest
 record (from the old ledger; rows no ledger entry accounts for, left by a killed old ingest,
 get a record saying so). Row counts per batch and in total are compared before and after the
 commit; only then are the old files removed. A run killed at any point either left the old
 store untouched (no commit) or is finished by the next run (the commit exists, the old files
-are just removed).
+are just removed). A Delta table with lines from before record keys existed gets them in one
+commit of its own (:func:`claimscope.store.keys.fill_record_keys`).
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from deltalake.transaction import AddAction
 
 from claimscope.schema import CLAIM_LINE
 from claimscope.store.faults import fault_point
+from claimscope.store.keys import KeyDeriver, fill_record_keys
 from claimscope.store.layout import Store, StoreError
 from claimscope.store.ledger import LedgerEntry, identity_of
 from claimscope.store.table import commit, commits, ensure_table, snapshot
@@ -42,12 +46,14 @@ from claimscope.store.writer import (
 
 @dataclass
 class UpgradeReport:
-    """What the upgrade moved: batches, rows before and after, the version it committed."""
+    """What the upgrade did: old batches moved, rows before and after, lines given record
+    keys, the last version it committed."""
 
     batches: int
     rows_before: int
     rows_after: int
     version: int | None
+    keys: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,12 +61,31 @@ class UpgradeReport:
             "rows_before": self.rows_before,
             "rows_after": self.rows_after,
             "version": self.version,
+            "keys": self.keys,
         }
 
 
 def upgrade_if_needed(store: Store) -> UpgradeReport | None:
     """Upgrade ``store`` when it still has the old layout (callers hold the store lock)."""
-    return upgrade_store(store) if store.has_old_layout() else None
+    return upgrade(store) if store.has_old_layout() else None
+
+
+def upgrade(store: Store) -> UpgradeReport | None:
+    """Everything ``claimscope upgrade`` does (callers hold the store lock): convert the old
+    layout, then give every line still without a record key its key. None: nothing to do."""
+    moved = upgrade_store(store) if store.has_old_layout() else None
+    if moved is not None and moved.version is not None:
+        return moved  # converted just now: every line got its key on the way
+    if not store.has_table():
+        return moved
+    keyed = fill_record_keys(store)
+    if keyed.version is None:
+        return moved
+    rows = snapshot(store, keyed.version).rows
+    if moved is None:
+        return UpgradeReport(0, rows, rows, keyed.version, keyed.lines)
+    moved.version, moved.keys = keyed.version, keyed.lines
+    return moved
 
 
 def upgrade_store(store: Store) -> UpgradeReport:
@@ -74,14 +99,16 @@ def upgrade_store(store: Store) -> UpgradeReport:
     counts: Counter[str] = Counter()
     sources: dict[str, str] = {}
     actions: list[AddAction] = []
+    deriver = KeyDeriver.for_store(store)
     for folder in sorted(store.lines_dir.glob("*/*")):
         parts = sorted(folder.glob("*.parquet"))
         if folder.is_dir() and parts:
-            actions += _rewrite_folder(store, folder, parts, counts, sources)
+            actions += _rewrite_folder(store, folder, parts, (counts, sources), deriver)
     before = sum(counts.values())
     records = [_record(b, counts[b], sources[b], ledger.get(b)) for b in sorted(counts)]
     fault_point("upgrade:files-written")
-    version = commit(store, actions, {"operation": "upgrade", "ingests": records, "rows": before})
+    record = {"operation": "upgrade", "ingests": records, "rows": before, "keys": deriver.derived}
+    version = commit(store, actions, record)
     after = snapshot(store, version).rows
     if after != before:
         raise StoreError(
@@ -89,7 +116,7 @@ def upgrade_store(store: Store) -> UpgradeReport:
             f"{version}; the old files are kept"
         )
     _remove_old_layout(store)
-    return UpgradeReport(len(records), before, after, version)
+    return UpgradeReport(len(records), before, after, version, deriver.derived)
 
 
 def _upgrade_commit(store: Store) -> int | None:
@@ -120,11 +147,13 @@ def _rewrite_folder(
     store: Store,
     folder: Path,
     parts: list[Path],
-    counts: Counter[str],
-    sources: dict[str, str],
+    tally: tuple[Counter[str], dict[str, str]],
+    deriver: KeyDeriver,
 ) -> list[AddAction]:
-    table = pa.concat_tables([to_write_schema(pq.read_table(p, schema=CLAIM_LINE)) for p in parts])
-    table = sort_lines(table)
+    counts, sources = tally
+    # Old files have no record_key column (read as null), so every line gets its key here.
+    old = [deriver.fill(pq.read_table(p, schema=CLAIM_LINE)) for p in parts]
+    table = sort_lines(pa.concat_tables([to_write_schema(t) for t in old]))
     actions = []
     month = folder.name
     target_dir = store.table_dir / month_folder(month)
