@@ -129,11 +129,13 @@ def _file_names(rows: pa.Table) -> pa.Array:
 
 @dataclass
 class KeysReport:
-    """What the fill did: files rewritten, lines given keys, the version it committed."""
+    """What the fill did: files rewritten, lines given keys, the version it committed and
+    the rows that version holds (checked equal to the version before)."""
 
     files: int = 0
     lines: int = 0
     version: int | None = None
+    rows: int = 0
 
 
 def files_missing_keys(store: Store, files: tuple[DataFile, ...]) -> list[DataFile]:
@@ -188,6 +190,7 @@ def fill_record_keys(store: Store) -> KeysReport:
             f"version {current.version} held {current.rows}"
         )
     report.files, report.lines, report.version = len(todo), deriver.derived, version
+    report.rows = after.rows
     return report
 
 

@@ -81,9 +81,8 @@ def upgrade(store: Store) -> UpgradeReport | None:
     keyed = fill_record_keys(store)
     if keyed.version is None:
         return moved
-    rows = snapshot(store, keyed.version).rows
     if moved is None:
-        return UpgradeReport(0, rows, rows, keyed.version, keyed.lines)
+        return UpgradeReport(0, keyed.rows, keyed.rows, keyed.version, keyed.lines)
     moved.version, moved.keys = keyed.version, keyed.lines
     return moved
 
