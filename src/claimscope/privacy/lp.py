@@ -141,7 +141,7 @@ class BoxLP:
         return found
 
     def _milp(self, c: Array, hi: Array) -> _Found:
-        constraints = [LinearConstraint(self.a, self.b, self.b)] if self.a.shape[0] else []
+        constraints = [LinearConstraint(self._sparse, self.b, self.b)] if self.a.shape[0] else []
         result = milp(
             c,
             constraints=constraints,
