@@ -232,8 +232,7 @@ def with_decided_discipline(lines: ir.Table) -> ir.Table:
     """
     rules = default_rules()
     staged = with_masks(lines, rules)
-    masks = [staged[mask_column(r)] for r in rules.precedence]
-    verdict = ibis.cases(*[(m.isin(_single(rules)), m) for m in masks], else_=0)
+    verdict = _verdict([staged[mask_column(r)] for r in rules.precedence], rules)
     return staged.mutate(**{DECIDED_COLUMN: verdict}).drop(
         *[mask_column(r) for r in rules.precedence]
     )
@@ -241,9 +240,10 @@ def with_decided_discipline(lines: ir.Table) -> ir.Table:
 
 def _decided(lines: ir.Table, rules: AttributionRules) -> ir.IntegerValue:
     """The bit of the discipline the first rule with a clear verdict names, else 0."""
-    masks = [_rule_mask(lines, r, rules) for r in rules.precedence]
-    return ibis.cases(*[(m.isin(_single(rules)), m) for m in masks], else_=0)
+    return _verdict([_rule_mask(lines, r, rules) for r in rules.precedence], rules)
 
 
-def _single(rules: AttributionRules) -> list[int]:
-    return [1 << i for i in range(len(rules.disciplines))]
+def _verdict(masks: list[ir.IntegerValue], rules: AttributionRules) -> ir.IntegerValue:
+    """The first of the rules' masks (in precedence order) that names one discipline, else 0."""
+    single = [1 << i for i in range(len(rules.disciplines))]
+    return ibis.cases(*[(m.isin(single), m) for m in masks], else_=0)
