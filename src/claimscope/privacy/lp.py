@@ -23,7 +23,6 @@ from typing import Any
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csc_matrix, csr_matrix
 
 Array = npt.NDArray[np.float64]
@@ -141,6 +140,10 @@ class BoxLP:
         return found
 
     def _milp(self, c: Array, hi: Array) -> _Found:
+        # Imported here: scipy.optimize takes ~0.3 s to import, which every command would pay
+        # at start-up for a solver that only fractional LP optima need.
+        from scipy.optimize import Bounds, LinearConstraint, milp
+
         constraints = [LinearConstraint(self._sparse, self.b, self.b)] if self.a.shape[0] else []
         result = milp(
             c,
