@@ -23,7 +23,6 @@ from typing import Any
 import highspy
 import numpy as np
 import numpy.typing as npt
-from scipy.sparse import csc_matrix, csr_matrix
 
 Array = npt.NDArray[np.float64]
 # Seconds HiGHS may spend on one integer programme. Linked outputs can make programmes whose
@@ -72,8 +71,12 @@ class BoxLP:
         self.solutions: list[Array] = []
         if np.any(self.hi < self.lo - 1e-9):
             raise Infeasible("a lower bound exceeds its upper bound")
+        # scipy is imported where used, not at start-up: every command would pay ~0.1 s
+        # (scipy.sparse) and ~0.3 s (scipy.optimize) for figures only audits need.
+        from scipy.sparse import csr_matrix
+
         self._sparse = csr_matrix(self.a)
-        self._relaxation = _Relaxation(self.a, self.b, self.lo, self.hi)
+        self._relaxation = _Relaxation(self._sparse, self.b, self.lo, self.hi)
         # A zero objective cannot be unbounded: "unbounded or infeasible" means infeasible.
         if self._solve(np.zeros(self.n)).status in ("infeasible", "unbounded"):
             raise Infeasible("the shown figures are inconsistent with the table's equations")
@@ -140,9 +143,7 @@ class BoxLP:
         return found
 
     def _milp(self, c: Array, hi: Array) -> _Found:
-        # Imported here: scipy.optimize takes ~0.3 s to import, which every command would pay
-        # at start-up for a solver that only fractional LP optima need.
-        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.optimize import Bounds, LinearConstraint, milp  # see __init__
 
         constraints = [LinearConstraint(self._sparse, self.b, self.b)] if self.a.shape[0] else []
         result = milp(
@@ -166,9 +167,10 @@ class BoxLP:
 
 class _Relaxation:
     """The system's linear programme, kept in one HiGHS instance and re-solved per objective
-    from the last optimal basis (the bounds may be tightened for one solve)."""
+    from the last optimal basis (the bounds may be tightened for one solve). ``a`` is the
+    system's matrix as a scipy sparse matrix."""
 
-    def __init__(self, a: Array, b: Array, lo: Array, hi: Array) -> None:
+    def __init__(self, a: Any, b: Array, lo: Array, hi: Array) -> None:
         self.n = a.shape[1]
         self.lo, self.hi = lo, hi
         self.columns = np.arange(self.n, dtype=np.int32)
@@ -182,7 +184,7 @@ class _Relaxation:
         model.col_cost_ = np.zeros(self.n)
         model.col_lower_, model.col_upper_ = lo, _finite(hi)
         model.row_lower_ = model.row_upper_ = b
-        matrix = csc_matrix(a)
+        matrix = a.tocsc()  # HiGHS takes the matrix column by column
         model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
         model.a_matrix_.start_ = matrix.indptr
         model.a_matrix_.index_ = matrix.indices
